@@ -1,0 +1,34 @@
+// Everything `ssehub serve` can be told, with the built-in defaults of SPEC.md. Filled from the
+// command line (and a config file); read by the server. Plain data, no behaviour.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ssehub::config {
+
+enum class LogLevel { Error, Warn, Info, Debug };
+
+struct Config {
+    std::vector<std::string> listen = {"127.0.0.1:8080"};
+    std::string config_file;
+    std::string state_dir = ".";
+    unsigned heartbeat_s = 15;
+    unsigned retry_ms = 3000;
+    size_t history_events = 4096;
+    size_t history_bytes = 16u << 20;
+    size_t max_subscribers = 10000;
+    size_t max_header_bytes = 8u << 10;
+    size_t max_event_bytes = 64u << 10;
+    unsigned request_timeout_s = 10;
+    size_t max_queued_bytes = 1u << 20;
+    std::vector<std::string> publish_allow = {"127.0.0.0/8", "::1/128"};
+    std::string token_file;
+    std::string cors_origin = "*";
+    unsigned shutdown_grace_s = 5;
+    LogLevel log_level = LogLevel::Info;
+};
+
+} // namespace ssehub::config

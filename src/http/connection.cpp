@@ -1,0 +1,304 @@
+#include "http/connection.hpp"
+
+#include "http/response.hpp"
+#include "http/router.hpp"
+#include "log.hpp"
+
+#include <cstring>
+
+namespace ssehub::http {
+
+namespace {
+
+// One read buffer for the whole loop: input is parsed before on_read returns, so no
+// connection needs a buffer of its own.
+char shared_read_buffer[64 * 1024];
+
+constexpr uint64_t linger_ms = 2000;
+
+} // namespace
+
+Connection::Connection(Context& ctx, bool is_unix)
+    : ctx_(ctx), out_(&h_.stream, on_write_done, this), is_unix_(is_unix) {}
+
+void Connection::accept(uv_stream_t* server, bool is_unix, Context& ctx) {
+    auto* c = new Connection(ctx, is_unix);
+    if (is_unix)
+        uv_pipe_init(ctx.loop, &c->h_.pipe, 0);
+    else
+        uv_tcp_init(ctx.loop, &c->h_.tcp);
+    c->h_.handle.data = c;
+    ++ctx.open_connections;
+    ++ctx.metrics->connections_open;
+    if (uv_accept(server, &c->h_.stream) != 0) {
+        c->close();
+        return;
+    }
+    ++ctx.metrics->connections_accepted;
+    if (!is_unix) uv_tcp_nodelay(&c->h_.tcp, 1);
+    c->reader_ = std::make_unique<RequestReader>(ctx.read_limits);
+    c->wait_for_request();
+    if (uv_read_start(&c->h_.stream, on_alloc, on_read) != 0) c->close();
+}
+
+void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
+    *buf = uv_buf_init(shared_read_buffer, sizeof shared_read_buffer);
+}
+
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+    auto* c = static_cast<Connection*>(stream->data);
+    if (nread < 0) {
+        // EOF or error. A subscriber that goes away is simply forgotten; it resumes by id.
+        c->close();
+        return;
+    }
+    if (nread == 0) return;
+    if (c->state_ == State::Reading && !c->finish_after_write_)
+        c->handle_input(buf->base, static_cast<size_t>(nread));
+    // Streaming or lingering: input is read only to notice the close, and discarded.
+}
+
+void Connection::handle_input(const char* data, size_t len) {
+    size_t offset = 0;
+    while (offset < len && state_ == State::Reading && !finish_after_write_) {
+        size_t consumed = 0;
+        RequestReader::Result r = reader_->feed(data + offset, len - offset, consumed);
+        offset += consumed;
+        if (r == RequestReader::Result::NeedMore) {
+            if (reader_->take_expect_continue())
+                send(sse::Frame::copy_of("HTTP/1.1 100 Continue\r\n\r\n"));
+            break;
+        }
+        if (r == RequestReader::Result::Error) {
+            reject(reader_->error_status(), reader_->error_kind(), reader_->error_reason(), {},
+                   true);
+            return;
+        }
+        handle_request();
+        if (state_ == State::Reading && !finish_after_write_) {
+            reader_->next();
+            wait_for_request();
+        }
+    }
+    // A client that pipelines without reading its answers is read no further until they drain.
+    if (state_ == State::Reading && out_.queued_bytes() > ctx_.config.max_queued_bytes &&
+        !reading_paused_) {
+        uv_read_stop(&h_.stream);
+        reading_paused_ = true;
+    }
+}
+
+void Connection::handle_request() {
+    route(*this, reader_->request(), ctx_);
+}
+
+void Connection::wait_for_request() {
+    deadline_ms_ = uv_now(ctx_.loop) + uint64_t{ctx_.config.request_timeout_s} * 1000;
+    list_remove();
+    list_insert(ctx_.waiting);
+}
+
+bool Connection::send(const sse::FrameRef& frame) {
+    if (state_ == State::Closed || state_ == State::Lingering) return false;
+    return out_.push(frame) == 0;
+}
+
+void Connection::respond(int status, std::string_view content_type, std::string_view body,
+                         std::string_view extra_headers) {
+    const Request& req = reader_->request();
+    bool keep_alive = req.keep_alive && !ctx_.shutting_down && !finish_after_write_;
+    std::string headers(extra_headers);
+    headers += ctx_.cors_headers;
+    bool head_only = req.method == "HEAD";
+    if (!send(render_response(status, content_type, body, headers, keep_alive, head_only))) {
+        close();
+        return;
+    }
+    if (!keep_alive) finish();
+}
+
+void Connection::reject(int status, metrics::Rejected kind, std::string_view reason,
+                        std::string_view extra_headers, bool close_after) {
+    ctx_.metrics->reject(kind);
+    log::info("rejected request: " + std::to_string(status) + " " + std::string(reason));
+    std::string body(reason);
+    body += '\n';
+    if (!close_after) {
+        respond(status, "text/plain; charset=utf-8", body, extra_headers);
+        return;
+    }
+    finish_after_write_ = true; // answer, then close: the rest of the input is not trusted
+    std::string headers(extra_headers);
+    headers += ctx_.cors_headers;
+    if (!send(render_response(status, "text/plain; charset=utf-8", body, headers, false))) {
+        close();
+        return;
+    }
+    if (out_.empty()) linger();
+}
+
+void Connection::start_stream(std::vector<std::string> topics, const std::string* resume) {
+    std::string saved_resume = resume ? *resume : std::string();
+    state_ = State::Streaming;
+    list_remove();
+    list_insert(ctx_.streaming);
+    std::string head = "HTTP/1.1 200 OK\r\n"
+                       "Content-Type: text/event-stream\r\n"
+                       "Cache-Control: no-store\r\n"
+                       "X-Accel-Buffering: no\r\n";
+    head += ctx_.cors_headers;
+    head += "\r\n";
+    reader_.reset(); // frees the request (resume was copied above)
+    if (!send(sse::Frame::copy_of(head))) {
+        close();
+        return;
+    }
+    ctx_.hub->add(this, std::move(topics), resume ? &saved_resume : nullptr, uv_now(ctx_.loop));
+}
+
+void Connection::drop(sse::DropReason reason) {
+    switch (reason) {
+    case sse::DropReason::SlowSubscriber:
+        log::info("dropped slow subscriber: " + std::to_string(out_.queued_bytes()) +
+                  " bytes queued (max-queued-bytes " +
+                  std::to_string(ctx_.config.max_queued_bytes) + ")");
+        close();
+        break;
+    case sse::DropReason::WriteError:
+        close();
+        break;
+    case sse::DropReason::Shutdown:
+        finish();
+        break;
+    }
+}
+
+void Connection::finish() {
+    if (state_ == State::Closed || state_ == State::Lingering) return;
+    finish_after_write_ = true;
+    if (out_.empty()) linger();
+}
+
+void Connection::linger() {
+    // Send FIN and read (discarding) a little longer: closing with unread input would make the
+    // kernel send RST, which can destroy the answer before the client has read it.
+    if (state_ == State::Streaming) ctx_.hub->remove(this);
+    state_ = State::Lingering;
+    reader_.reset();
+    deadline_ms_ = uv_now(ctx_.loop) + linger_ms;
+    list_remove();
+    list_insert(ctx_.waiting);
+    if (reading_paused_) {
+        reading_paused_ = false;
+        uv_read_start(&h_.stream, on_alloc, on_read);
+    }
+    auto* req = new uv_shutdown_t;
+    req->data = this;
+    if (uv_shutdown(req, &h_.stream, on_shutdown) != 0) {
+        delete req;
+        close();
+    }
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int status) noexcept {
+    auto* c = static_cast<Connection*>(req->data);
+    delete req;
+    if (status < 0) c->close(); // also UV_ECANCELED when closed meanwhile: close() is idempotent
+}
+
+void Connection::on_write_done(void* self, int status) noexcept {
+    auto* c = static_cast<Connection*>(self);
+    if (status < 0) {
+        c->close();
+        return;
+    }
+    if (c->finish_after_write_) {
+        c->linger();
+        return;
+    }
+    if (c->reading_paused_ && c->state_ == State::Reading) {
+        c->reading_paused_ = false;
+        uv_read_start(&c->h_.stream, on_alloc, on_read);
+    }
+    if (c->state_ == State::Streaming) c->ctx_.hub->on_drained(c, uv_now(c->ctx_.loop));
+}
+
+void Connection::close() {
+    if (state_ == State::Closed) return;
+    if (state_ == State::Streaming) ctx_.hub->remove(this);
+    state_ = State::Closed;
+    list_remove();
+    uv_close(&h_.handle, on_close);
+}
+
+void Connection::on_close(uv_handle_t* handle) noexcept {
+    auto* c = static_cast<Connection*>(handle->data);
+    Context& ctx = c->ctx_;
+    delete c;
+    --ctx.open_connections;
+    --ctx.metrics->connections_open;
+    if (ctx.on_connection_closed) ctx.on_connection_closed();
+}
+
+bool Connection::peer_address(sockaddr_storage& out) const {
+    if (is_unix_) return false;
+    int len = sizeof out;
+    return uv_tcp_getpeername(&h_.tcp, reinterpret_cast<sockaddr*>(&out), &len) == 0;
+}
+
+void Connection::list_insert(ConnectionList& list) {
+    list_ = &list;
+    prev_ = list.tail;
+    next_ = nullptr;
+    if (list.tail)
+        list.tail->next_ = this;
+    else
+        list.head = this;
+    list.tail = this;
+    ++list.size;
+}
+
+void Connection::list_remove() {
+    if (!list_) return;
+    if (prev_)
+        prev_->next_ = next_;
+    else
+        list_->head = next_;
+    if (next_)
+        next_->prev_ = prev_;
+    else
+        list_->tail = prev_;
+    --list_->size;
+    list_ = nullptr;
+    prev_ = next_ = nullptr;
+}
+
+void Connection::sweep_deadlines(Context& ctx, uint64_t now_ms) {
+    for (Connection* c = ctx.waiting.head; c;) {
+        Connection* next = c->next_; // close() unlinks c, never its neighbours
+        if (now_ms >= c->deadline_ms_) {
+            if (c->state_ == State::Reading && c->reader_ && c->reader_->started()) {
+                ctx.metrics->reject(metrics::Rejected::Timeout);
+                log::info("closed connection: request not received within request-timeout (" +
+                          std::to_string(ctx.config.request_timeout_s) + " s)");
+            }
+            c->close();
+        }
+        c = next;
+    }
+}
+
+void Connection::finish_all(Context& ctx) {
+    for (ConnectionList* list : {&ctx.waiting, &ctx.streaming}) {
+        for (Connection* c = list->head; c;) {
+            Connection* next = c->next_;
+            if (c->state_ == State::Reading && c->out_.empty())
+                c->close(); // idle keep-alive or half a request: nothing to flush
+            else if (c->state_ != State::Lingering)
+                c->finish();
+            c = next;
+        }
+    }
+}
+
+} // namespace ssehub::http

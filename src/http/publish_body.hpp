@@ -1,0 +1,27 @@
+// The fields of a publish request (event, data, topic) from a form or JSON body.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace ssehub::http {
+
+struct PublishFields {
+    std::string event = "message";
+    std::string data;
+    std::string topic;
+};
+
+struct BodyError {
+    int status; // 400 or 415
+    std::string reason;
+};
+
+// content_type may be empty (treated as a form). JSON: an object whose "event" and "topic"
+// are strings; "data" a string, or any other JSON value, which is sent as compact JSON text.
+std::variant<PublishFields, BodyError> decode_publish_body(std::string_view content_type,
+                                                           std::string_view body);
+
+} // namespace ssehub::http

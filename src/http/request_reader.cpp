@@ -1,0 +1,170 @@
+#include "http/request_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ssehub::http {
+
+namespace {
+
+RequestReader* self(llhttp_t* p) {
+    return static_cast<RequestReader*>(p->data);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+} // namespace
+
+RequestReader::RequestReader(const ReadLimits& limits) : limits_(limits) {
+    llhttp_settings_init(&settings_);
+    settings_.on_message_begin = on_message_begin;
+    settings_.on_method = on_method;
+    settings_.on_url = on_url;
+    settings_.on_header_field = on_header_field;
+    settings_.on_header_value = on_header_value;
+    settings_.on_header_value_complete = on_header_value_complete;
+    settings_.on_headers_complete = on_headers_complete;
+    settings_.on_body = on_body;
+    settings_.on_message_complete = on_message_complete;
+    llhttp_init(&parser_, HTTP_REQUEST, &settings_);
+    parser_.data = this;
+}
+
+int RequestReader::fail(int status, metrics::Rejected kind, std::string reason) {
+    error_status_ = status;
+    error_kind_ = kind;
+    error_reason_ = std::move(reason);
+    return HPE_USER;
+}
+
+bool RequestReader::count_header_bytes(size_t n) {
+    header_bytes_ += n;
+    return header_bytes_ <= limits_.max_header_bytes;
+}
+
+RequestReader::Result RequestReader::feed(const char* data, size_t len, size_t& consumed) {
+    if (len > 0) started_ = true;
+    llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+    if (err == HPE_OK) {
+        consumed = len;
+        return Result::NeedMore;
+    }
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+        consumed = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
+        if (err == HPE_PAUSED_UPGRADE) request_.keep_alive = false; // no upgrades: answer, close
+        return Result::Complete;
+    }
+    consumed = len;
+    if (error_status_ == 0) {
+        error_status_ = 400;
+        error_kind_ = metrics::Rejected::BadRequest;
+        error_reason_ = std::string("malformed request: ") + llhttp_get_error_reason(&parser_);
+    }
+    return Result::Error;
+}
+
+void RequestReader::next() {
+    llhttp_resume(&parser_);
+    request_.clear();
+    field_.clear();
+    value_.clear();
+    in_value_ = false;
+    header_bytes_ = 0;
+    started_ = false;
+    expect_continue_ = false;
+}
+
+int RequestReader::on_message_begin(llhttp_t* p) noexcept {
+    self(p)->started_ = true;
+    return 0;
+}
+
+int RequestReader::on_method(llhttp_t* p, const char* at, size_t len) noexcept {
+    RequestReader* r = self(p);
+    if (!r->count_header_bytes(len))
+        return r->fail(414, metrics::Rejected::UriTooLong, "request line is too long");
+    r->request_.method.append(at, len);
+    return 0;
+}
+
+int RequestReader::on_url(llhttp_t* p, const char* at, size_t len) noexcept {
+    RequestReader* r = self(p);
+    if (!r->count_header_bytes(len))
+        return r->fail(414, metrics::Rejected::UriTooLong, "request line is too long");
+    r->request_.target.append(at, len);
+    return 0;
+}
+
+int RequestReader::on_header_field(llhttp_t* p, const char* at, size_t len) noexcept {
+    RequestReader* r = self(p);
+    if (!r->count_header_bytes(len + 4)) // ": " and CRLF count too
+        return r->fail(431, metrics::Rejected::HeaderTooLarge, "request headers are too large");
+    if (r->in_value_) r->in_value_ = false;
+    r->field_.append(at, len);
+    return 0;
+}
+
+int RequestReader::on_header_value(llhttp_t* p, const char* at, size_t len) noexcept {
+    RequestReader* r = self(p);
+    if (!r->count_header_bytes(len))
+        return r->fail(431, metrics::Rejected::HeaderTooLarge, "request headers are too large");
+    r->in_value_ = true;
+    r->value_.append(at, len);
+    return 0;
+}
+
+int RequestReader::on_header_value_complete(llhttp_t* p) noexcept {
+    RequestReader* r = self(p);
+    std::string name = std::move(r->field_);
+    for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r->request_.headers.emplace_back(std::move(name), std::move(r->value_));
+    r->field_.clear();
+    r->value_.clear();
+    r->in_value_ = false;
+    return 0;
+}
+
+int RequestReader::on_headers_complete(llhttp_t* p) noexcept {
+    RequestReader* r = self(p);
+    Request& req = r->request_;
+    size_t hosts = req.header_count("host");
+    if (hosts > 1) return r->fail(400, metrics::Rejected::BadRequest, "more than one Host header");
+    if (hosts == 0 && (p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1)))
+        return r->fail(400, metrics::Rejected::BadRequest, "missing Host header");
+    // A body that announces itself too large is refused before it is read.
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > r->limits_.max_body_bytes)
+        return r->fail(413, metrics::Rejected::BodyTooLarge,
+                       "request body is larger than max-event-bytes (" +
+                           std::to_string(r->limits_.max_body_bytes) + ")");
+    if (const std::string* expect = req.header("expect")) {
+        if (!iequals(*expect, "100-continue"))
+            return r->fail(400, metrics::Rejected::BadRequest, "unsupported Expect header");
+        r->expect_continue_ = true;
+    }
+    return 0;
+}
+
+int RequestReader::on_body(llhttp_t* p, const char* at, size_t len) noexcept {
+    RequestReader* r = self(p);
+    if (r->request_.body.size() + len > r->limits_.max_body_bytes)
+        return r->fail(413, metrics::Rejected::BodyTooLarge,
+                       "request body is larger than max-event-bytes (" +
+                           std::to_string(r->limits_.max_body_bytes) + ")");
+    r->request_.body.append(at, len);
+    return 0;
+}
+
+int RequestReader::on_message_complete(llhttp_t* p) noexcept {
+    RequestReader* r = self(p);
+    r->request_.keep_alive = r->request_.keep_alive && llhttp_should_keep_alive(p);
+    r->request_.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+    return HPE_PAUSED; // one request at a time: the connection answers it, then resumes
+}
+
+} // namespace ssehub::http

@@ -1,0 +1,78 @@
+// Bytes -> Requests, through llhttp in its strict mode, with the hub's limits applied while
+// reading: the request line and headers are bounded (414/431), the body is bounded as it
+// arrives (413, chunked included, the excess never buffered), and RFC 9112 rules llhttp leaves
+// to us (exactly one Host in HTTP/1.1) are checked here. One reader per connection that is
+// still reading requests; a streaming connection frees it.
+#pragma once
+
+#include "http/request.hpp"
+#include "metrics/metrics.hpp"
+
+#include <cstddef>
+#include <llhttp.h>
+#include <string>
+
+namespace ssehub::http {
+
+struct ReadLimits {
+    size_t max_header_bytes = 8u << 10;
+    size_t max_body_bytes = 64u << 10;
+};
+
+class RequestReader {
+  public:
+    enum class Result { NeedMore, Complete, Error };
+
+    explicit RequestReader(const ReadLimits& limits);
+    RequestReader(const RequestReader&) = delete;
+    RequestReader& operator=(const RequestReader&) = delete;
+
+    // Parses up to one whole request from data[0..len). `consumed` is how much was used; on
+    // Complete the rest belongs to the next request (pipelining). After Error, stop feeding.
+    Result feed(const char* data, size_t len, size_t& consumed);
+    // Prepares for the next request on the same connection.
+    void next();
+
+    Request& request() { return request_; }
+    // True once any byte of the current request has arrived.
+    bool started() const { return started_; }
+    // True once, when the client asked for "100 Continue" before sending its body.
+    bool take_expect_continue() {
+        bool e = expect_continue_;
+        expect_continue_ = false;
+        return e;
+    }
+
+    int error_status() const { return error_status_; }
+    const std::string& error_reason() const { return error_reason_; }
+    metrics::Rejected error_kind() const { return error_kind_; }
+
+  private:
+    static int on_message_begin(llhttp_t* p) noexcept;
+    static int on_method(llhttp_t* p, const char* at, size_t len) noexcept;
+    static int on_url(llhttp_t* p, const char* at, size_t len) noexcept;
+    static int on_header_field(llhttp_t* p, const char* at, size_t len) noexcept;
+    static int on_header_value(llhttp_t* p, const char* at, size_t len) noexcept;
+    static int on_header_value_complete(llhttp_t* p) noexcept;
+    static int on_headers_complete(llhttp_t* p) noexcept;
+    static int on_body(llhttp_t* p, const char* at, size_t len) noexcept;
+    static int on_message_complete(llhttp_t* p) noexcept;
+
+    int fail(int status, metrics::Rejected kind, std::string reason);
+    bool count_header_bytes(size_t n);
+
+    ReadLimits limits_;
+    llhttp_settings_t settings_;
+    llhttp_t parser_;
+    Request request_;
+    std::string field_, value_;
+    bool in_value_ = false;
+    size_t header_bytes_ = 0;
+    bool started_ = false;
+    bool expect_continue_ = false;
+    int error_status_ = 0;
+    metrics::Rejected error_kind_ = metrics::Rejected::BadRequest;
+    std::string error_reason_;
+};
+
+} // namespace ssehub::http

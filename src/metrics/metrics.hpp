@@ -1,0 +1,49 @@
+// Counters an operator reads at GET /metrics. Plain integers bumped on the loop thread: a few
+// increments per event or per request, never per byte written in a loop.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ssehub::metrics {
+
+// Why a request was refused; one label value each in ssehub_rejected_requests_total.
+enum class Rejected : uint8_t {
+    BadRequest,     // malformed HTTP or invalid publish input (400)
+    HeaderTooLarge, // 431
+    UriTooLong,     // 414
+    BodyTooLarge,   // 413
+    Timeout,        // request not received in time
+    TooManySubscribers,
+    OutOfDescriptors,
+    Unauthorized, // 401
+    Forbidden,    // 403
+    NotFound,
+    MethodNotAllowed,
+    Count_
+};
+std::string_view label(Rejected r);
+
+struct Metrics {
+    uint64_t start_ms = 0;
+    uint64_t subscribers = 0;      // gauge
+    uint64_t connections_open = 0; // gauge
+    uint64_t connections_accepted = 0;
+    uint64_t events_published = 0;
+    uint64_t deliveries = 0;
+    uint64_t bytes_written = 0;
+    uint64_t slow_subscribers_dropped = 0;
+    uint64_t replays = 0;
+    uint64_t replayed_events = 0;
+    uint64_t gaps = 0;
+    uint64_t heartbeats = 0;
+    std::array<uint64_t, static_cast<size_t>(Rejected::Count_)> rejected{};
+
+    void reject(Rejected r) { ++rejected[static_cast<size_t>(r)]; }
+    // Prometheus text exposition format 0.0.4.
+    std::string render(uint64_t now_ms) const;
+};
+
+} // namespace ssehub::metrics

@@ -1,0 +1,77 @@
+#include "net/write_queue.hpp"
+
+namespace ssehub::net {
+
+int WriteQueue::push(const sse::FrameRef& frame) {
+    if (failed_) return UV_EPIPE;
+    size_t size = frame->size();
+    if (size == 0) return 0;
+    size_t written = 0;
+    if (!writing_ && head_ == frames_.size()) {
+        uv_buf_t buf = uv_buf_init(const_cast<char*>(frame->data()), static_cast<unsigned>(size));
+        int r = uv_try_write(stream_, &buf, 1);
+        if (r == static_cast<int>(size)) return 0;
+        if (r < 0 && r != UV_EAGAIN) {
+            failed_ = true;
+            return r;
+        }
+        written = r > 0 ? static_cast<size_t>(r) : 0;
+        frames_.clear();
+        head_ = 0;
+        head_offset_ = written;
+    }
+    frames_.push_back(frame);
+    queued_bytes_ += size - written;
+    if (!writing_) start_write();
+    return failed_ ? UV_EPIPE : 0;
+}
+
+void WriteQueue::start_write() {
+    uv_buf_t bufs[max_bufs_per_write];
+    size_t n = 0;
+    for (size_t i = head_; i < frames_.size() && n < max_bufs_per_write; ++i, ++n) {
+        size_t skip = (i == head_) ? head_offset_ : 0;
+        bufs[n] = uv_buf_init(const_cast<char*>(frames_[i]->data()) + skip,
+                              static_cast<unsigned>(frames_[i]->size() - skip));
+    }
+    req_.data = this;
+    int r = uv_write(&req_, stream_, bufs, static_cast<unsigned>(n), on_write);
+    if (r != 0) {
+        failed_ = true;
+        return;
+    }
+    writing_ = true;
+    in_flight_ = n;
+}
+
+void WriteQueue::on_write(uv_write_t* req, int status) noexcept {
+    auto* q = static_cast<WriteQueue*>(req->data);
+    q->writing_ = false;
+    if (status < 0) {
+        q->failed_ = true;
+        q->on_done_(q->owner_, status);
+        return;
+    }
+    for (size_t i = 0; i < q->in_flight_; ++i) {
+        size_t skip = (i == 0) ? q->head_offset_ : 0;
+        q->queued_bytes_ -= q->frames_[q->head_]->size() - skip;
+        q->frames_[q->head_++] = sse::FrameRef();
+    }
+    q->head_offset_ = 0;
+    q->in_flight_ = 0;
+    if (q->head_ == q->frames_.size()) {
+        q->frames_.clear();
+        q->head_ = 0;
+        q->on_done_(q->owner_, 0);
+        return;
+    }
+    // Keep the vector from growing without end under a steady backlog.
+    if (q->head_ >= 1024 && q->head_ * 2 >= q->frames_.size()) {
+        q->frames_.erase(q->frames_.begin(), q->frames_.begin() + static_cast<long>(q->head_));
+        q->head_ = 0;
+    }
+    q->start_write();
+    if (q->failed_) q->on_done_(q->owner_, UV_EPIPE);
+}
+
+} // namespace ssehub::net

@@ -1,0 +1,50 @@
+// Output of one stream: frames held by reference until the kernel has them. push() tries the
+// write at once (uv_try_write) and queues only what the socket did not take; the queue is
+// then sent with uv_write, several frames per writev. The owner is told when the queue drains
+// or a write fails. Queued bytes are counted so the owner can bound them.
+#pragma once
+
+#include "sse/frame.hpp"
+
+#include <cstddef>
+#include <uv.h>
+#include <vector>
+
+namespace ssehub::net {
+
+class WriteQueue {
+  public:
+    // status 0: everything queued so far reached the kernel; < 0: the stream failed.
+    using OnDone = void (*)(void* owner, int status);
+
+    WriteQueue(uv_stream_t* stream, OnDone on_done, void* owner)
+        : stream_(stream), on_done_(on_done), owner_(owner) {}
+    WriteQueue(const WriteQueue&) = delete;
+    WriteQueue& operator=(const WriteQueue&) = delete;
+
+    // Returns 0, or a libuv error when the stream is broken (nothing more will be written).
+    int push(const sse::FrameRef& frame);
+    size_t queued_bytes() const { return queued_bytes_; }
+    bool empty() const { return queued_bytes_ == 0; }
+    bool failed() const { return failed_; }
+
+  private:
+    void start_write();
+    static void on_write(uv_write_t* req, int status) noexcept;
+
+    static constexpr size_t max_bufs_per_write = 64;
+
+    uv_stream_t* stream_; // not owned: the connection's handle
+    OnDone on_done_;
+    void* owner_;
+    std::vector<sse::FrameRef> frames_; // frames_[head_..] are unsent or in flight
+    size_t head_ = 0;
+    size_t head_offset_ = 0; // bytes of frames_[head_] already written
+    size_t in_flight_ = 0;   // frames covered by the pending uv_write
+    size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    bool failed_ = false;
+    uv_write_t req_;
+};
+
+} // namespace ssehub::net

@@ -1,0 +1,199 @@
+#include "server.hpp"
+
+#include "http/connection.hpp"
+#include "log.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <stdexcept>
+
+#ifdef SSEHUB_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+namespace ssehub {
+
+namespace {
+
+constexpr uint64_t tick_ms = 250;
+
+uint64_t wall_ms() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
+
+void notify(const char* state) {
+#ifdef SSEHUB_HAVE_SYSTEMD
+    sd_notify(0, state);
+#else
+    (void)state;
+#endif
+}
+
+sse::HubLimits hub_limits(const config::Config& c) {
+    return sse::HubLimits{c.history_events, c.history_bytes, c.max_queued_bytes, c.retry_ms,
+                          uint64_t{c.heartbeat_s} * 1000};
+}
+
+// One token a line; blank lines and lines starting with '#' are skipped.
+std::vector<std::string> read_tokens(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read token file " + path);
+    std::vector<std::string> tokens;
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t b = line.find_first_not_of(" \t\r");
+        size_t e = line.find_last_not_of(" \t\r");
+        if (b == std::string::npos || line[b] == '#') continue;
+        tokens.push_back(line.substr(b, e - b + 1));
+    }
+    if (tokens.empty()) throw std::runtime_error("token file " + path + " holds no token");
+    return tokens;
+}
+
+} // namespace
+
+Server::Server(const config::Config& config) {
+    uv_loop_init(&loop_);
+    ctx_.loop = &loop_;
+    ctx_.metrics = &metrics_;
+    ctx_.on_connection_closed = [this] { maybe_finish_shutdown(); };
+    metrics_.start_ms = uv_now(&loop_);
+    apply(config);
+}
+
+Server::~Server() {
+    // Every handle is closed by the time run() returns; this reaps what a failed start left.
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+}
+
+void Server::apply(const config::Config& c) {
+    log::set_level(c.log_level);
+    http::PublishPolicy policy;
+    for (const std::string& range : c.publish_allow)
+        policy.allow.push_back(*config::Cidr::parse(range));
+    if (!c.token_file.empty()) policy.tokens = read_tokens(c.token_file);
+    ctx_.publish = std::move(policy);
+    ctx_.config = c;
+    ctx_.read_limits = http::ReadLimits{c.max_header_bytes, c.max_event_bytes};
+    ctx_.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
+    if (c.cors_origin != "*") ctx_.cors_headers += "Vary: Origin\r\n";
+    if (hub_) hub_->set_limits(hub_limits(c));
+}
+
+int Server::run() {
+    try {
+        ids_ = std::make_unique<sse::IdSource>(ctx_.config.state_dir, wall_ms());
+        hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
+        ctx_.hub = hub_.get();
+        ctx_.ids = ids_.get();
+        start_listening();
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        for (net::Listener* l : listeners_)
+            l->close();
+        listeners_.clear();
+        return 1;
+    }
+
+    uv_signal_init(&loop_, &sigterm_);
+    uv_signal_init(&loop_, &sigint_);
+    uv_signal_init(&loop_, &sighup_);
+    sigterm_.data = sigint_.data = sighup_.data = this;
+    uv_signal_start(&sigterm_, on_signal, SIGTERM);
+    uv_signal_start(&sigint_, on_signal, SIGINT);
+    uv_signal_start(&sighup_, on_signal, SIGHUP);
+    std::signal(SIGPIPE, SIG_IGN);
+    uv_timer_init(&loop_, &tick_);
+    uv_timer_init(&loop_, &grace_);
+    tick_.data = grace_.data = this;
+    uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
+
+    notify("READY=1");
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    log::info("stopped");
+    return 0;
+}
+
+void Server::start_listening() {
+    auto on_connection = [this](uv_stream_t* server, bool is_unix) {
+        http::Connection::accept(server, is_unix, ctx_);
+    };
+    for (const std::string& spec : ctx_.config.listen) {
+        net::Listener* l = net::Listener::open(&loop_, spec, on_connection);
+        listeners_.push_back(l);
+        log::info("listening on " + l->address());
+    }
+}
+
+void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
+    auto* s = static_cast<Server*>(handle->data);
+    if (signum == SIGHUP)
+        s->reload();
+    else
+        s->begin_shutdown(signum);
+}
+
+void Server::reload() {
+    notify("RELOADING=1");
+    try {
+        apply(ctx_.config); // re-reads the token file
+        log::info("reloaded configuration");
+    } catch (const std::exception& e) {
+        log::error(std::string("reload failed, keeping the old configuration: ") + e.what());
+    }
+    notify("READY=1");
+}
+
+void Server::on_tick(uv_timer_t* timer) noexcept {
+    auto* s = static_cast<Server*>(timer->data);
+    uint64_t now = uv_now(&s->loop_);
+    s->hub_->send_heartbeats(now);
+    http::Connection::sweep_deadlines(s->ctx_, now);
+}
+
+void Server::begin_shutdown(int signum) {
+    if (ctx_.shutting_down) {
+        log::warn("second signal: closing every connection now");
+        on_grace_expired(&grace_);
+        return;
+    }
+    ctx_.shutting_down = true;
+    notify("STOPPING=1");
+    log::info(std::string("shutting down on ") + (signum == SIGINT ? "SIGINT" : "SIGTERM") +
+              ": flushing " + std::to_string(hub_->size()) + " subscribers for up to " +
+              std::to_string(ctx_.config.shutdown_grace_s) + " s");
+    for (net::Listener* l : listeners_)
+        l->close();
+    listeners_.clear();
+    http::Connection::finish_all(ctx_);
+    uv_timer_start(&grace_, on_grace_expired, uint64_t{ctx_.config.shutdown_grace_s} * 1000, 0);
+    maybe_finish_shutdown();
+}
+
+void Server::on_grace_expired(uv_timer_t* timer) noexcept {
+    auto* s = static_cast<Server*>(timer->data);
+    for (http::ConnectionList* list : {&s->ctx_.waiting, &s->ctx_.streaming})
+        while (list->head)
+            list->head->close();
+    s->maybe_finish_shutdown();
+}
+
+void Server::maybe_finish_shutdown() {
+    if (ctx_.shutting_down && ctx_.open_connections == 0) close_loop_handles();
+}
+
+void Server::close_loop_handles() {
+    if (loop_handles_closed_) return;
+    loop_handles_closed_ = true;
+    for (uv_handle_t* h :
+         {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
+          reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&tick_),
+          reinterpret_cast<uv_handle_t*>(&grace_)})
+        uv_close(h, nullptr);
+}
+
+} // namespace ssehub

@@ -1,0 +1,53 @@
+// The daemon: one libuv loop that owns the listeners, the connections (through the context),
+// the hub, the id source, the signal handlers and one housekeeping timer (heartbeats and
+// request deadlines for every connection at once).
+#pragma once
+
+#include "config/config.hpp"
+#include "http/context.hpp"
+#include "metrics/metrics.hpp"
+#include "net/listener.hpp"
+#include "sse/hub.hpp"
+#include "sse/id_source.hpp"
+
+#include <memory>
+#include <uv.h>
+#include <vector>
+
+namespace ssehub {
+
+class Server {
+  public:
+    explicit Server(const config::Config& config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Listens, serves until SIGTERM/SIGINT, drains, returns the exit status (0, or 1 after a
+    // startup failure, which is logged as one line).
+    int run();
+
+  private:
+    static void on_signal(uv_signal_t* handle, int signum) noexcept;
+    static void on_tick(uv_timer_t* timer) noexcept;
+    static void on_grace_expired(uv_timer_t* timer) noexcept;
+
+    void start_listening();
+    void begin_shutdown(int signum);
+    void maybe_finish_shutdown();
+    void close_loop_handles();
+    void reload();
+    void apply(const config::Config& config);
+
+    uv_loop_t loop_;
+    metrics::Metrics metrics_;
+    std::unique_ptr<sse::IdSource> ids_;
+    std::unique_ptr<sse::Hub> hub_;
+    http::Context ctx_;
+    std::vector<net::Listener*> listeners_; // each frees itself once closed
+    uv_signal_t sigterm_, sigint_, sighup_;
+    uv_timer_t tick_, grace_;
+    bool loop_handles_closed_ = false;
+};
+
+} // namespace ssehub

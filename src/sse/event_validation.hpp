@@ -1,0 +1,27 @@
+// The publish-side rules of SPEC.md: what an event type, a topic and event data may contain.
+// Everything a publisher sends passes here before it reaches the encoder.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ssehub::sse {
+
+struct Rejection {
+    int status;         // 400, or 413 for size
+    std::string reason; // one line, no trailing newline
+};
+
+bool is_valid_utf8(std::string_view s);
+
+// Type and topic: 1..256 bytes of UTF-8, no CR, LF or NUL. Data: UTF-8, at most max_data bytes.
+// Types starting "ssehub." are reserved for the hub. An empty topic means "no topic".
+std::optional<Rejection> validate_event(std::string_view type, std::string_view topic,
+                                        std::string_view data, size_t max_data);
+
+// The rule for a single topic name, shared with subscriptions.
+std::optional<std::string> check_name(std::string_view what, std::string_view name);
+
+} // namespace ssehub::sse

@@ -1,0 +1,211 @@
+#include "sse/hub.hpp"
+
+#include "sse/frame_encoder.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace ssehub::sse {
+
+Hub::Hub(const HubLimits& limits, metrics::Metrics& metrics)
+    : limits_(limits), metrics_(metrics), ring_(limits.history_events, limits.history_bytes),
+      open_frame_(encode_stream_open(limits.retry_ms)),
+      heartbeat_frame_(Frame::copy_of(": heartbeat\n\n")) {}
+
+void Hub::set_limits(const HubLimits& limits) {
+    if (limits.retry_ms != limits_.retry_ms) open_frame_ = encode_stream_open(limits.retry_ms);
+    limits_ = limits;
+    ring_.set_limits(limits.history_events, limits.history_bytes);
+}
+
+bool Hub::matches(const Subscriber* s, const RetainedEvent& e) {
+    if (e.broadcast || s->topics_.empty()) return true;
+    return std::find(s->topics_.begin(), s->topics_.end(), e.topic) != s->topics_.end();
+}
+
+// Returns false when the subscriber cannot take more and has been marked for drop.
+bool Hub::deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms) {
+    bool ok = s->send(frame);
+    heartbeat_.touch(s, now_ms);
+    if (ok && s->queued_bytes() <= limits_.max_queued_bytes) return true;
+    if (!s->marked_for_drop_) {
+        s->marked_for_drop_ = true;
+        to_drop_.emplace_back(s, ok ? DropReason::SlowSubscriber : DropReason::WriteError);
+    }
+    return false;
+}
+
+void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& count) {
+    for (Subscriber* s : list) {
+        ++count;
+        // A replaying subscriber gets this event from the ring, in order, when it gets there.
+        if (s->replaying_ || s->marked_for_drop_) continue;
+        deliver(s, frame, now_ms);
+    }
+}
+
+size_t Hub::publish(const EventId& id, std::string_view type, std::string_view data,
+                    std::string_view topic, bool broadcast, uint64_t now_ms) {
+    FrameRef frame = encode_event(&id, type, data);
+    newest_ = id;
+    ring_.push(RetainedEvent{id, std::string(topic), broadcast, frame});
+    ++metrics_.events_published;
+
+    size_t count = 0;
+    deliver_to(all_, frame, now_ms, count);
+    if (broadcast) {
+        deliver_to(filtered_, frame, now_ms, count);
+    } else if (!topic.empty()) {
+        if (auto it = topics_.find(topic); it != topics_.end())
+            deliver_to(it->second, frame, now_ms, count);
+    }
+    metrics_.deliveries += count;
+    metrics_.bytes_written += count * frame->size();
+    drop_marked();
+    return count;
+}
+
+void Hub::add(Subscriber* s, std::vector<std::string> topics, const std::string* resume,
+              uint64_t now_ms) {
+    s->topics_ = std::move(topics);
+    // A topic named twice would deliver its events twice.
+    std::sort(s->topics_.begin(), s->topics_.end());
+    s->topics_.erase(std::unique(s->topics_.begin(), s->topics_.end()), s->topics_.end());
+    s->registered_ = true;
+    if (s->topics_.empty()) {
+        s->main_index_ = static_cast<uint32_t>(all_.size());
+        all_.push_back(s);
+    } else {
+        s->main_index_ = static_cast<uint32_t>(filtered_.size());
+        filtered_.push_back(s);
+        s->topic_index_.clear();
+        for (const std::string& t : s->topics_) {
+            SubscriberList& list = topics_[t];
+            s->topic_index_.push_back(static_cast<uint32_t>(list.size()));
+            list.push_back(s);
+        }
+    }
+    heartbeat_.push_back(s, now_ms);
+    ++metrics_.subscribers;
+    deliver(s, open_frame_, now_ms);
+
+    if (resume) {
+        ++metrics_.replays;
+        auto requested = EventId::parse(*resume);
+        auto evicted = ring_.last_evicted();
+        EventId before_retained = evicted.value_or(EventId{});
+        if (requested && newest_ && *requested == *newest_) {
+            // Up to date: nothing to replay.
+        } else if (requested && (ring_.contains(*requested) || requested == evicted)) {
+            s->cursor_ = *requested;
+            s->replaying_ = true;
+        } else {
+            bool too_old = requested && evicted && *requested < *evicted;
+            send_gap(s, too_old ? "too_old" : "unknown", *resume, now_ms);
+            s->cursor_ = before_retained;
+            s->replaying_ = true;
+        }
+        if (s->replaying_) continue_replay(s, now_ms);
+    }
+    drop_marked();
+}
+
+void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
+                   uint64_t now_ms) {
+    nlohmann::json data = {{"reason", reason},
+                           {"requested", std::string(requested)},
+                           {"oldest", nullptr},
+                           {"newest", nullptr}};
+    if (auto oldest = ring_.oldest()) data["oldest"] = oldest->to_string();
+    if (newest_) data["newest"] = newest_->to_string();
+    // The requested id came from the client: dump() escapes it, and invalid UTF-8 is replaced.
+    std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    deliver(s, encode_event(nullptr, "ssehub.gap", text), now_ms);
+    ++metrics_.gaps;
+}
+
+void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
+    // Stream the history as the socket drains: never queue more than part of the output bound.
+    const size_t budget = std::max<size_t>(limits_.max_queued_bytes / 2, 1);
+    if (auto evicted = ring_.last_evicted(); evicted && s->cursor_ < *evicted) {
+        // Events this subscriber still needed left the ring while it was catching up.
+        send_gap(s, "too_old", s->cursor_.to_string(), now_ms);
+        s->cursor_ = *evicted;
+    }
+    size_t i = ring_.first_after(s->cursor_);
+    while (i < ring_.size() && s->queued_bytes() < budget && !s->marked_for_drop_) {
+        const RetainedEvent& e = ring_.at(i++);
+        s->cursor_ = e.id;
+        if (matches(s, e)) {
+            deliver(s, e.frame, now_ms);
+            ++metrics_.deliveries;
+            ++metrics_.replayed_events;
+            metrics_.bytes_written += e.frame->size();
+        }
+    }
+    if (i >= ring_.size()) s->replaying_ = false;
+}
+
+void Hub::on_drained(Subscriber* s, uint64_t now_ms) {
+    if (!s->registered_ || !s->replaying_ || s->marked_for_drop_) return;
+    continue_replay(s, now_ms);
+    drop_marked();
+}
+
+void Hub::send_heartbeats(uint64_t now_ms) {
+    while (Subscriber* s = heartbeat_.head()) {
+        if (now_ms - HeartbeatList::last_write_ms(s) < limits_.heartbeat_ms) break;
+        deliver(s, heartbeat_frame_, now_ms); // moves s to the tail
+        ++metrics_.heartbeats;
+        metrics_.bytes_written += heartbeat_frame_->size();
+    }
+    drop_marked();
+}
+
+void Hub::drop_marked() {
+    std::vector<std::pair<Subscriber*, DropReason>> marked;
+    marked.swap(to_drop_);
+    for (auto [s, reason] : marked) {
+        if (reason == DropReason::SlowSubscriber) ++metrics_.slow_subscribers_dropped;
+        s->drop(reason); // calls remove()
+    }
+}
+
+void Hub::drop_all(DropReason reason) {
+    std::vector<Subscriber*> everyone(all_);
+    everyone.insert(everyone.end(), filtered_.begin(), filtered_.end());
+    for (Subscriber* s : everyone)
+        s->drop(reason);
+}
+
+void Hub::erase_at(SubscriberList& list, uint32_t index, std::string_view topic) {
+    Subscriber* moved = list.back();
+    list.pop_back();
+    if (index >= list.size()) return; // it was the last one
+    list[index] = moved;
+    if (topic.empty()) {
+        moved->main_index_ = index;
+    } else {
+        auto pos = std::lower_bound(moved->topics_.begin(), moved->topics_.end(), topic);
+        moved->topic_index_[static_cast<size_t>(pos - moved->topics_.begin())] = index;
+    }
+}
+
+void Hub::remove(Subscriber* s) {
+    if (!s->registered_) return;
+    s->registered_ = false;
+    if (s->topics_.empty()) {
+        erase_at(all_, s->main_index_, {});
+    } else {
+        erase_at(filtered_, s->main_index_, {});
+        for (size_t i = 0; i < s->topics_.size(); ++i) {
+            auto it = topics_.find(s->topics_[i]);
+            erase_at(it->second, s->topic_index_[i], s->topics_[i]);
+            if (it->second.empty()) topics_.erase(it);
+        }
+    }
+    heartbeat_.remove(s);
+    --metrics_.subscribers;
+}
+
+} // namespace ssehub::sse

@@ -1,0 +1,84 @@
+#include "sse/id_source.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ssehub::sse {
+
+namespace {
+
+std::runtime_error error(const std::string& what, const std::string& path) {
+    return std::runtime_error(what + " " + path + ": " + std::strerror(errno));
+}
+
+void make_dirs(const std::string& dir) {
+    if (dir.empty()) return;
+    struct stat st;
+    if (stat(dir.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            throw std::runtime_error("state directory " + dir + " is not a directory");
+        return;
+    }
+    size_t slash = dir.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) make_dirs(dir.substr(0, slash));
+    if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
+        throw error("cannot create state directory", dir);
+}
+
+} // namespace
+
+IdSource::IdSource(const std::string& state_dir, uint64_t wall_ms) {
+    std::string dir = state_dir.empty() ? "." : state_dir;
+    make_dirs(dir);
+    path_ = dir + "/ssehub.state";
+
+    uint64_t mark = 0;
+    int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[64];
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        std::string_view text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+        // "mark <ms>\n"; anything else means the file is not ours or is damaged.
+        if (!text.starts_with("mark ") ||
+            std::from_chars(text.data() + 5, text.data() + text.size(), mark).ec != std::errc())
+            throw std::runtime_error("state file " + path_ +
+                                     " is damaged; move it away to start a new id sequence");
+    } else if (errno != ENOENT) {
+        throw error("cannot read state file", path_);
+    }
+    last_ = EventId{mark, 0};
+    persisted_mark_ = mark;
+    // Proves the directory is writable now rather than at the first publish.
+    if (!persist(std::max(mark, wall_ms) + lease_ms)) throw error("cannot write state file", path_);
+}
+
+std::optional<EventId> IdSource::next(uint64_t wall_ms) {
+    EventId id = wall_ms > last_.ms ? EventId{wall_ms, 0} : EventId{last_.ms, last_.seq + 1};
+    if (id.ms >= persisted_mark_ && !persist(id.ms + lease_ms)) return std::nullopt;
+    last_ = id;
+    return id;
+}
+
+bool IdSource::persist(uint64_t mark) {
+    std::string tmp = path_ + ".tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) return false;
+    std::string text = "mark " + std::to_string(mark) + "\n";
+    bool ok =
+        write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+    ok = (close(fd) == 0) && ok;
+    if (!ok || rename(tmp.c_str(), path_.c_str()) != 0) {
+        unlink(tmp.c_str());
+        return false;
+    }
+    persisted_mark_ = mark;
+    return true;
+}
+
+} // namespace ssehub::sse

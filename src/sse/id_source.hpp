@@ -1,0 +1,36 @@
+// Hands out event ids that only grow: within a run, if the wall clock steps back, and across
+// restarts (clean or kill -9). An id is "<ms>-<seq>": ms is the wall clock, but never less
+// than the last id's; seq counts within one ms. A high-water mark in the state directory,
+// written ahead of use (a lease of lease_ms) and so only every few seconds, promises that no
+// earlier run issued an id with ms at or past it; a new run starts there.
+#pragma once
+
+#include "sse/event_id.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ssehub::sse {
+
+class IdSource {
+  public:
+    static constexpr uint64_t lease_ms = 10000;
+
+    // Creates the directory if missing and reads the mark; throws std::runtime_error with a
+    // one-line reason when the directory or the file cannot be used.
+    IdSource(const std::string& state_dir, uint64_t wall_ms);
+
+    // The next id, or nothing when the mark cannot be written (then no id is safe to issue).
+    std::optional<EventId> next(uint64_t wall_ms);
+    const std::string& state_file() const { return path_; }
+
+  private:
+    bool persist(uint64_t mark);
+
+    std::string path_;
+    EventId last_;
+    uint64_t persisted_mark_ = 0; // every id issued so far has ms < this
+};
+
+} // namespace ssehub::sse

@@ -1,0 +1,54 @@
+// What the hub sees of a subscriber: a narrow writer (send a shared frame, report how much is
+// queued, be dropped) plus the bookkeeping the hub keeps on it. The hub never owns a
+// Subscriber: the connection that implements it does, and calls Hub::remove() before it dies.
+#pragma once
+
+#include "sse/event_id.hpp"
+#include "sse/frame.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ssehub::sse {
+
+enum class DropReason : uint8_t { SlowSubscriber, WriteError, Shutdown };
+
+class Subscriber {
+  public:
+    // Sends what the socket takes now and queues the rest by reference. Returns false when
+    // the connection is broken; the hub then drops it after the fan-out pass. Must never call
+    // back into the hub.
+    virtual bool send(const FrameRef& frame) = 0;
+    virtual size_t queued_bytes() const = 0;
+    // Closes the connection; called by the hub only after a fan-out pass.
+    virtual void drop(DropReason reason) = 0;
+
+  protected:
+    Subscriber() = default;
+    ~Subscriber() = default;
+    Subscriber(const Subscriber&) = delete;
+    Subscriber& operator=(const Subscriber&) = delete;
+
+  private:
+    friend class Hub;
+    friend class HeartbeatList;
+
+    std::vector<std::string> topics_; // empty: every event
+    // Where this subscriber stands in the hub's lists, for O(1) removal.
+    uint32_t main_index_ = 0;
+    std::vector<uint32_t> topic_index_; // parallel to topics_
+    // Heartbeat list, ordered by last write.
+    Subscriber* hb_prev_ = nullptr;
+    Subscriber* hb_next_ = nullptr;
+    uint64_t last_write_ms_ = 0;
+    // Replay: while replaying_, live events are left to the replay, which reads the ring
+    // from cursor_ as the socket drains.
+    EventId cursor_{};
+    bool replaying_ = false;
+    bool registered_ = false;
+    bool marked_for_drop_ = false;
+};
+
+} // namespace ssehub::sse

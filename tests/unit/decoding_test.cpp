@@ -1,0 +1,105 @@
+#include "config/cidr.hpp"
+#include "config/size_value.hpp"
+#include "http/form_decoding.hpp"
+#include "http/publish_body.hpp"
+#include "sse/event_validation.hpp"
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+
+using namespace ssehub;
+
+TEST_CASE("query strings decode percent escapes and plus, and keep repeated keys") {
+    auto p = http::parse_params("topic=a&topic=b%20c&x=1+2&empty=&flag");
+    REQUIRE(p);
+    REQUIRE(p->size() == 5);
+    CHECK((*p)[1].second == "b c");
+    CHECK((*p)[2].second == "1 2");
+    CHECK((*p)[3].second == "");
+    CHECK((*p)[4].first == "flag");
+    CHECK_FALSE(http::parse_params("a=%zz"));
+    CHECK_FALSE(http::parse_params("a=%4"));
+}
+
+TEST_CASE("a form body gives event, data and topic, event defaulting to message") {
+    auto r = http::decode_publish_body("application/x-www-form-urlencoded", "data=x%0Ay&topic=t");
+    auto& f = std::get<http::PublishFields>(r);
+    CHECK(f.event == "message");
+    CHECK(f.data == "x\ny");
+    CHECK(f.topic == "t");
+}
+
+TEST_CASE("a JSON body gives the same fields; non-string data is sent as JSON text") {
+    auto r = http::decode_publish_body("application/json; charset=utf-8",
+                                       R"({"event":"e","data":"d\nx","topic":"t"})");
+    auto& f = std::get<http::PublishFields>(r);
+    CHECK(f.event == "e");
+    CHECK(f.data == "d\nx");
+    auto r2 = http::decode_publish_body("application/json", R"({"data":{"a":1}})");
+    CHECK(std::get<http::PublishFields>(r2).data == R"({"a":1})");
+}
+
+TEST_CASE("bad bodies are refused with a reason") {
+    CHECK(std::get<http::BodyError>(http::decode_publish_body("application/json", "{")).status ==
+          400);
+    CHECK(std::get<http::BodyError>(http::decode_publish_body("application/json", "[1]")).status ==
+          400);
+    CHECK(std::get<http::BodyError>(http::decode_publish_body("application/json", R"({"event":5})"))
+              .status == 400);
+    CHECK(std::get<http::BodyError>(http::decode_publish_body("text/plain", "x")).status == 415);
+}
+
+TEST_CASE("event validation follows SPEC.md") {
+    CHECK_FALSE(sse::validate_event("ok", "", "data", 100));
+    CHECK(sse::validate_event("", "", "", 100)->status == 400);
+    CHECK(sse::validate_event("a\nb", "", "", 100)->status == 400);
+    CHECK(sse::validate_event("a\rb", "", "", 100)->status == 400);
+    CHECK(sse::validate_event(std::string("a\0b", 3), "", "", 100)->status == 400);
+    CHECK(sse::validate_event(std::string(257, 'a'), "", "", 100)->status == 400);
+    CHECK_FALSE(sse::validate_event(std::string(256, 'a'), "", "", 100));
+    CHECK(sse::validate_event("ok", "t\r", "", 100)->status == 400);
+    CHECK(sse::validate_event("ok", "", std::string(101, 'x'), 100)->status == 413);
+    CHECK(sse::validate_event("ok", "", "\xff", 100)->status == 400);
+    CHECK(sse::validate_event("ssehub.gap", "", "", 100)->status == 400);
+}
+
+TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
+    CHECK(sse::is_valid_utf8("plain ascii"));
+    CHECK(sse::is_valid_utf8("\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80"));
+    CHECK_FALSE(sse::is_valid_utf8("\xc0\xaf"));         // overlong '/'
+    CHECK_FALSE(sse::is_valid_utf8("\xed\xa0\x80"));     // surrogate
+    CHECK_FALSE(sse::is_valid_utf8("\xe2\x9c"));         // truncated
+    CHECK_FALSE(sse::is_valid_utf8("\xf4\x90\x80\x80")); // past U+10FFFF
+}
+
+TEST_CASE("sizes take K, M and G suffixes") {
+    CHECK(config::parse_size("123") == 123u);
+    CHECK(config::parse_size("64K") == 65536u);
+    CHECK(config::parse_size("16M") == 16u << 20);
+    CHECK(config::parse_size("1g") == 1u << 30);
+    CHECK_FALSE(config::parse_size("12Q"));
+    CHECK_FALSE(config::parse_size("K"));
+    CHECK_FALSE(config::parse_size("-1"));
+    CHECK_FALSE(config::parse_size(""));
+}
+
+TEST_CASE("CIDR ranges match IPv4, IPv6 and v4-mapped peers") {
+    auto lo = config::Cidr::parse("127.0.0.0/8");
+    REQUIRE(lo);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.9.9.9", &a.sin_addr);
+    CHECK(lo->contains(reinterpret_cast<sockaddr*>(&a)));
+    inet_pton(AF_INET, "10.0.0.1", &a.sin_addr);
+    CHECK_FALSE(lo->contains(reinterpret_cast<sockaddr*>(&a)));
+    sockaddr_in6 b{};
+    b.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &b.sin6_addr);
+    CHECK(lo->contains(reinterpret_cast<sockaddr*>(&b)));
+    auto v6 = config::Cidr::parse("::1/128");
+    inet_pton(AF_INET6, "::1", &b.sin6_addr);
+    CHECK(v6->contains(reinterpret_cast<sockaddr*>(&b)));
+    CHECK_FALSE(config::Cidr::parse("300.1.1.1/8"));
+    CHECK_FALSE(config::Cidr::parse("10.0.0.0/33"));
+    CHECK_FALSE(config::Cidr::parse("10.0.0.0/"));
+}
