@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <sys/resource.h>
 
 #ifdef SSEHUB_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -55,7 +57,7 @@ std::vector<std::string> read_tokens(const std::string& path) {
 
 } // namespace
 
-Server::Server(const config::Config& config) {
+Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
     uv_loop_init(&loop_);
     ctx_.loop = &loop_;
     ctx_.metrics = &metrics_;
@@ -84,7 +86,26 @@ void Server::apply(const config::Config& c) {
     if (hub_) hub_->set_limits(hub_limits(c));
 }
 
+// Subscribers are descriptors: take all the kernel allows, and keep a margin for listeners,
+// the state file and the like so accept() never meets EMFILE before our own limit does.
+void Server::raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+        getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    constexpr rlim_t reserve = 64;
+    ctx_.max_connections = lim.rlim_cur > 2 * reserve ? lim.rlim_cur - reserve : lim.rlim_cur / 2;
+    if (ctx_.config.max_subscribers > ctx_.max_connections)
+        log::warn("max-subscribers " + std::to_string(ctx_.config.max_subscribers) +
+                  " is above what the descriptor limit allows (" +
+                  std::to_string(ctx_.max_connections) + " connections)");
+}
+
 int Server::run() {
+    raise_fd_limit();
     try {
         ids_ = std::make_unique<sse::IdSource>(ctx_.config.state_dir, wall_ms());
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
@@ -122,6 +143,17 @@ void Server::start_listening() {
     auto on_connection = [this](uv_stream_t* server, bool is_unix) {
         http::Connection::accept(server, is_unix, ctx_);
     };
+#ifdef SSEHUB_HAVE_SYSTEMD
+    // Socket activation: systemd already listens for us; --listen is then ignored.
+    int fds = sd_listen_fds(1);
+    if (fds < 0) throw std::runtime_error(std::string("LISTEN_FDS: ") + std::strerror(-fds));
+    for (int i = 0; i < fds; ++i) {
+        net::Listener* l = net::Listener::adopt(&loop_, SD_LISTEN_FDS_START + i, on_connection);
+        listeners_.push_back(l);
+        log::info("listening on " + l->address() + " (socket activation)");
+    }
+    if (fds > 0) return;
+#endif
     for (const std::string& spec : ctx_.config.listen) {
         net::Listener* l = net::Listener::open(&loop_, spec, on_connection);
         listeners_.push_back(l);
@@ -139,8 +171,16 @@ void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
 
 void Server::reload() {
     notify("RELOADING=1");
+    std::string error;
+    std::optional<config::Config> next = ctx_.config;
+    if (reloader_) next = reloader_(error);
     try {
-        apply(ctx_.config); // re-reads the token file
+        if (!next) throw std::runtime_error(error);
+        if (next->listen != ctx_.config.listen || next->state_dir != ctx_.config.state_dir)
+            log::warn("listen and state-dir changes take effect only after a restart");
+        next->listen = ctx_.config.listen;
+        next->state_dir = ctx_.config.state_dir;
+        apply(*next); // also re-reads the token file
         log::info("reloaded configuration");
     } catch (const std::exception& e) {
         log::error(std::string("reload failed, keeping the old configuration: ") + e.what());

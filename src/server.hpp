@@ -10,7 +10,10 @@
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <uv.h>
 #include <vector>
 
@@ -18,7 +21,10 @@ namespace ssehub {
 
 class Server {
   public:
-    explicit Server(const config::Config& config);
+    // Reads the configuration again for SIGHUP: the new one, or nothing with `error` set.
+    using Reloader = std::function<std::optional<config::Config>(std::string& error)>;
+
+    explicit Server(const config::Config& config, Reloader reloader = nullptr);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -38,6 +44,7 @@ class Server {
     void close_loop_handles();
     void reload();
     void apply(const config::Config& config);
+    void raise_fd_limit();
 
     uv_loop_t loop_;
     metrics::Metrics metrics_;
@@ -47,6 +54,7 @@ class Server {
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;
+    Reloader reloader_;
     bool loop_handles_closed_ = false;
 };
 

@@ -35,10 +35,30 @@ void Connection::accept(uv_stream_t* server, bool is_unix, Context& ctx) {
         return;
     }
     ++ctx.metrics->connections_accepted;
+    if (ctx.open_connections > ctx.max_connections) {
+        c->refuse_for_descriptors();
+        return;
+    }
     if (!is_unix) uv_tcp_nodelay(&c->h_.tcp, 1);
     c->reader_ = std::make_unique<RequestReader>(ctx.read_limits);
     c->wait_for_request();
     if (uv_read_start(&c->h_.stream, on_alloc, on_read) != 0) c->close();
+}
+
+// Out of descriptors (nearly): answer 503 in one try and close, without reading the request,
+// so the loop never spins on a listener it cannot serve.
+void Connection::refuse_for_descriptors() {
+    static const sse::FrameRef answer = sse::Frame::copy_of(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 38\r\nRetry-After: 5\r\nConnection: close\r\n\r\n"
+        "too many connections for the fd limit\n");
+    ctx_.metrics->reject(metrics::Rejected::OutOfDescriptors);
+    log::warn("refused a connection: " + std::to_string(ctx_.open_connections - 1) +
+              " connections open, the descriptor limit allows " +
+              std::to_string(ctx_.max_connections));
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(answer->data()), answer->size());
+    uv_try_write(&h_.stream, &buf, 1);
+    close();
 }
 
 void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {

@@ -67,6 +67,7 @@ class Connection final : public sse::Subscriber {
     static void on_write_done(void* self, int status) noexcept;
     static void on_shutdown(uv_shutdown_t* req, int status) noexcept;
 
+    void refuse_for_descriptors();
     void handle_input(const char* data, size_t len);
     void handle_request();
     void wait_for_request(); // (re)starts the request timer

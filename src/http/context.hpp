@@ -10,6 +10,7 @@
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <uv.h>
@@ -44,6 +45,7 @@ struct Context {
     ConnectionList waiting;   // reading a request, or lingering before close: have a deadline
     ConnectionList streaming; // subscribers (the hub orders them for heartbeats)
     size_t open_connections = 0;
+    size_t max_connections = SIZE_MAX; // from the descriptor limit
     bool shutting_down = false;
     std::function<void()> on_connection_closed; // lets shutdown finish when the last one goes
 };
