@@ -2,6 +2,7 @@
 
 #include "config/cidr.hpp"
 #include "config/size_value.hpp"
+#include "redis/redis_url.hpp"
 
 #include <CLI/CLI.hpp>
 #include <map>
@@ -31,6 +32,19 @@ const CLI::Validator listen_check(
         return "";
     },
     "ADDR:PORT");
+
+const CLI::Validator redis_url_check(
+    [](std::string& text) -> std::string {
+#ifndef SSEHUB_HAVE_REDIS
+        return "built without Redis support (rebuild with libhiredis-dev installed)";
+#else
+        auto parsed = redis::RedisUrl::parse(text);
+        if (auto* why = std::get_if<std::string>(&parsed))
+            return "'" + text + "' is not a Redis URL: " + *why;
+        return "";
+#endif
+    },
+    "URL");
 
 struct SizeOptions {
     std::string history_bytes = "16M", max_header_bytes = "8K", max_event_bytes = "64K",
@@ -93,6 +107,27 @@ void declare_serve_options(CLI::App& serve, Config& c, SizeOptions& sizes) {
     serve.add_option("--log-level", c.log_level, "error, warn, info or debug")
         ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
         ->default_str("info");
+    serve
+        .add_option("--redis", c.redis,
+                    "Scale out on Redis Streams: redis://[user@]host:port/db or unix:/path")
+        ->check(redis_url_check);
+    serve.add_option("--redis-password-file", c.redis_password_file,
+                     "File whose first line is the Redis password");
+    serve.add_option("--redis-stream", c.redis_stream, "Redis stream the nodes share")
+        ->check(CLI::Validator(
+            [](std::string& s) { return s.empty() ? std::string("is empty") : std::string(); },
+            "NAME"))
+        ->capture_default_str();
+}
+
+// A check across options that no single validator can make.
+std::string check_redis_options(const Config& c) {
+    if (c.redis.empty()) return "";
+    auto parsed = redis::RedisUrl::parse(c.redis);
+    auto* url = std::get_if<redis::RedisUrl>(&parsed);
+    if (url && !url->user.empty() && c.redis_password_file.empty())
+        return "--redis: user '" + url->user + "' needs --redis-password-file";
+    return "";
 }
 
 void apply_sizes(const SizeOptions& s, Config& c) {
@@ -135,6 +170,12 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         return inv;
     }
     apply_sizes(sizes, inv.serve);
+    if (std::string bad = check_redis_options(inv.serve); !bad.empty()) {
+        inv.exit_now = true;
+        inv.exit_status = 2;
+        inv.message = "ssehub: " + bad + "\nRun 'ssehub --help' for usage.\n";
+        return inv;
+    }
     if (auto* opt = serve->get_option_no_throw("--config"); opt && opt->count() > 0)
         inv.serve.config_file = opt->as<std::string>();
     return inv;
