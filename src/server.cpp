@@ -110,7 +110,8 @@ int Server::run() {
         ids_ = std::make_unique<sse::IdSource>(ctx_.config.state_dir, wall_ms());
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
         ctx_.hub = hub_.get();
-        ctx_.ids = ids_.get();
+        local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_);
+        ctx_.sink = local_sink_.get();
         start_listening();
     } catch (const std::exception& e) {
         log::error(e.what());

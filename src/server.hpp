@@ -9,6 +9,7 @@
 #include "net/listener.hpp"
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
+#include "sse/local_sink.hpp"
 
 #include <functional>
 #include <memory>
@@ -50,6 +51,7 @@ class Server {
     metrics::Metrics metrics_;
     std::unique_ptr<sse::IdSource> ids_;
     std::unique_ptr<sse::Hub> hub_;
+    std::unique_ptr<sse::LocalSink> local_sink_; // a lone hub's sink
     http::Context ctx_;
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;

@@ -95,6 +95,10 @@ void Connection::handle_input(const char* data, size_t len) {
             return;
         }
         handle_request();
+        if (awaiting_) {
+            held_input_.assign(data + offset, len - offset);
+            return;
+        }
         if (state_ == State::Reading && !finish_after_write_) {
             reader_->next();
             wait_for_request();
@@ -110,6 +114,38 @@ void Connection::handle_input(const char* data, size_t len) {
 
 void Connection::handle_request() {
     route(*this, reader_->request(), ctx_);
+}
+
+void Connection::publish(sse::EventSink& sink, const sse::PublishRequest& request) {
+    sse::PendingPublish* pending = sink.publish(request, *this);
+    if (!pending) return; // answered already
+    awaiting_ = pending;
+    // The request timeout now bounds the wait for the answer.
+    deadline_ms_ = uv_now(ctx_.loop) + uint64_t{ctx_.config.request_timeout_s} * 1000;
+    if (!reading_paused_) {
+        uv_read_stop(&h_.stream);
+        reading_paused_ = true;
+    }
+}
+
+void Connection::on_published(const sse::PublishOutcome& outcome) {
+    bool was_waiting = awaiting_ != nullptr;
+    awaiting_ = nullptr;
+    answer_publish(*this, outcome);
+    if (!was_waiting) return; // answered inside publish(): handle_input() goes on by itself
+    if (state_ != State::Reading || finish_after_write_) return;
+    reader_->next();
+    wait_for_request();
+    std::string input = std::move(held_input_);
+    held_input_.clear();
+    if (!input.empty()) handle_input(input.data(), input.size());
+    bool want_input =
+        state_ == State::Streaming || (state_ == State::Reading && !awaiting_ &&
+                                       out_.queued_bytes() <= ctx_.config.max_queued_bytes);
+    if (reading_paused_ && want_input) {
+        reading_paused_ = false;
+        uv_read_start(&h_.stream, on_alloc, on_read);
+    }
 }
 
 void Connection::wait_for_request() {
@@ -196,13 +232,14 @@ void Connection::drop(sse::DropReason reason) {
 void Connection::finish() {
     if (state_ == State::Closed || state_ == State::Lingering) return;
     finish_after_write_ = true;
-    if (out_.empty()) linger();
+    if (out_.empty() && !awaiting_) linger(); // else once the answer is out
 }
 
 void Connection::linger() {
     // Send FIN and read (discarding) a little longer: closing with unread input would make the
     // kernel send RST, which can destroy the answer before the client has read it.
     if (state_ == State::Streaming) ctx_.hub->remove(this);
+    cancel_awaiting();
     state_ = State::Lingering;
     reader_.reset();
     deadline_ms_ = uv_now(ctx_.loop) + linger_ms;
@@ -233,10 +270,10 @@ void Connection::on_write_done(void* self, int status) noexcept {
         return;
     }
     if (c->finish_after_write_) {
-        c->linger();
+        if (!c->awaiting_) c->linger(); // else once the answer is out
         return;
     }
-    if (c->reading_paused_ && c->state_ == State::Reading) {
+    if (c->reading_paused_ && c->state_ == State::Reading && !c->awaiting_) {
         c->reading_paused_ = false;
         uv_read_start(&c->h_.stream, on_alloc, on_read);
     }
@@ -246,9 +283,17 @@ void Connection::on_write_done(void* self, int status) noexcept {
 void Connection::close() {
     if (state_ == State::Closed) return;
     if (state_ == State::Streaming) ctx_.hub->remove(this);
+    cancel_awaiting();
     state_ = State::Closed;
     list_remove();
     uv_close(&h_.handle, on_close);
+}
+
+void Connection::cancel_awaiting() {
+    if (!awaiting_) return;
+    awaiting_->cancel(); // the answer, when it comes, is dropped
+    awaiting_ = nullptr;
+    held_input_.clear();
 }
 
 void Connection::on_close(uv_handle_t* handle) noexcept {
@@ -297,7 +342,11 @@ void Connection::sweep_deadlines(Context& ctx, uint64_t now_ms) {
     for (Connection* c = ctx.waiting.head; c;) {
         Connection* next = c->next_; // close() unlinks c, never its neighbours
         if (now_ms >= c->deadline_ms_) {
-            if (c->state_ == State::Reading && c->reader_ && c->reader_->started()) {
+            if (c->awaiting_) {
+                ctx.metrics->reject(metrics::Rejected::Timeout);
+                log::info("closed connection: publish not confirmed within request-timeout (" +
+                          std::to_string(ctx.config.request_timeout_s) + " s)");
+            } else if (c->state_ == State::Reading && c->reader_ && c->reader_->started()) {
                 ctx.metrics->reject(metrics::Rejected::Timeout);
                 log::info("closed connection: request not received within request-timeout (" +
                           std::to_string(ctx.config.request_timeout_s) + " s)");
@@ -312,7 +361,7 @@ void Connection::finish_all(Context& ctx) {
     for (ConnectionList* list : {&ctx.waiting, &ctx.streaming}) {
         for (Connection* c = list->head; c;) {
             Connection* next = c->next_;
-            if (c->state_ == State::Reading && c->out_.empty())
+            if (c->state_ == State::Reading && c->out_.empty() && !c->awaiting_)
                 c->close(); // idle keep-alive or half a request: nothing to flush
             else if (c->state_ != State::Lingering)
                 c->finish();

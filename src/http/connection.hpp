@@ -1,7 +1,10 @@
 // One client connection and its state machine:
 //   Reading  -> (request complete) -> respond -> Reading (keep-alive)        ... or
+//   Reading  -> (publish)          -> awaiting the sink's answer -> respond -> Reading
 //   Reading  -> (subscription)     -> Streaming (a hub Subscriber until it closes)
 //   any      -> Lingering (FIN sent, draining input briefly) -> closed
+// While a publish awaits its answer (Redis), input is not read and pipelined requests already
+// read wait in held_input_, so answers keep the order of the requests.
 // A Connection is created on accept and freed only in its uv_close callback; close() is
 // idempotent and every error path reaches it.
 #pragma once
@@ -9,6 +12,7 @@
 #include "http/context.hpp"
 #include "http/request_reader.hpp"
 #include "net/write_queue.hpp"
+#include "sse/event_sink.hpp"
 #include "sse/subscriber.hpp"
 
 #include <memory>
@@ -19,7 +23,7 @@
 
 namespace ssehub::http {
 
-class Connection final : public sse::Subscriber {
+class Connection final : public sse::Subscriber, public sse::PublishWaiter {
   public:
     // Accepts one pending connection from `server` (a listener's handle).
     static void accept(uv_stream_t* server, bool is_unix, Context& ctx);
@@ -36,6 +40,10 @@ class Connection final : public sse::Subscriber {
     // The connection stays open for the next request unless `close` (input not trusted).
     void reject(int status, metrics::Rejected kind, std::string_view reason,
                 std::string_view extra_headers = {}, bool close = false);
+    // Hands a validated event to the sink; the answer (router's answer_publish) may come later.
+    void publish(sse::EventSink& sink, const sse::PublishRequest& request);
+    // sse::PublishWaiter: the sink's answer to publish().
+    void on_published(const sse::PublishOutcome& outcome) override;
     // Turns this connection into a subscriber.
     void start_stream(std::vector<std::string> topics, const std::string* resume);
     // Stops reading new requests, flushes what is queued, then closes. Idempotent.
@@ -72,6 +80,7 @@ class Connection final : public sse::Subscriber {
     void handle_request();
     void wait_for_request(); // (re)starts the request timer
     void linger();
+    void cancel_awaiting();
 
     void list_insert(ConnectionList& list);
     void list_remove();
@@ -84,8 +93,10 @@ class Connection final : public sse::Subscriber {
     } h_;
     Context& ctx_;
     net::WriteQueue out_;
-    std::unique_ptr<RequestReader> reader_; // only while reading requests
-    ConnectionList* list_ = nullptr;        // the ctx_ list this connection is on, if any
+    std::unique_ptr<RequestReader> reader_;   // only while reading requests
+    sse::PendingPublish* awaiting_ = nullptr; // owned by the sink; cancelled if we close first
+    std::string held_input_;                  // pipelined input read while awaiting_
+    ConnectionList* list_ = nullptr;          // the ctx_ list this connection is on, if any
     Connection* prev_ = nullptr;
     Connection* next_ = nullptr;
     uint64_t deadline_ms_ = 0;

@@ -1,4 +1,4 @@
-// What a connection needs of the server: the live configuration, the hub, the id source, the
+// What a connection needs of the server: the live configuration, the hub, the event sink, the
 // counters, and the list of connections that are waiting for a request (for the request
 // timeout and for shutdown). Owned by the Server; connections hold a non-owning reference.
 #pragma once
@@ -7,8 +7,8 @@
 #include "config/config.hpp"
 #include "http/request_reader.hpp"
 #include "metrics/metrics.hpp"
+#include "sse/event_sink.hpp"
 #include "sse/hub.hpp"
-#include "sse/id_source.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -38,7 +38,7 @@ struct Context {
     ReadLimits read_limits;
     PublishPolicy publish;
     sse::Hub* hub = nullptr;
-    sse::IdSource* ids = nullptr;
+    sse::EventSink* sink = nullptr; // where publishes go: the local id source or Redis
     metrics::Metrics* metrics = nullptr;
     std::string cors_headers; // rendered "Access-Control-Allow-Origin: ...\r\n" lines
 

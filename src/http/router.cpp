@@ -6,7 +6,6 @@
 #include "http/publish_body.hpp"
 #include "sse/event_validation.hpp"
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 
 namespace ssehub::http {
@@ -14,12 +13,6 @@ namespace ssehub::http {
 namespace {
 
 using metrics::Rejected;
-
-uint64_t wall_ms() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
 
 bool wants_event_stream(const Request& req) {
     const std::string* accept = req.header("accept");
@@ -67,28 +60,20 @@ bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
     return false;
 }
 
-// Validates, assigns an id and hands the event to the hub. Returns false after refusing.
-bool publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast,
-             std::string& id_out, size_t& subscribers_out) {
+// Validates and hands the event to the sink; the answer comes through answer_publish(), at once
+// for a lone hub, once Redis has stored the event otherwise.
+void publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast) {
     if (ctx.shutting_down) {
         c.reject(503, Rejected::BadRequest, "the hub is shutting down", "Retry-After: 5\r\n");
-        return false;
+        return;
     }
     if (auto bad = sse::validate_event(f.event, f.topic, f.data, ctx.config.max_event_bytes)) {
         c.reject(bad->status, bad->status == 413 ? Rejected::BodyTooLarge : Rejected::BadRequest,
                  bad->reason);
-        return false;
+        return;
     }
-    auto id = ctx.ids->next(wall_ms());
-    if (!id) {
-        c.reject(503, Rejected::BadRequest,
-                 "cannot record the event id in the state directory; see the hub's log",
-                 "Retry-After: 5\r\n");
-        return false;
-    }
-    subscribers_out = ctx.hub->publish(*id, f.event, f.data, f.topic, broadcast, uv_now(ctx.loop));
-    id_out = id->to_string();
-    return true;
+    c.publish(*ctx.sink,
+              sse::PublishRequest{f.event, f.data, f.topic, broadcast, uv_now(ctx.loop)});
 }
 
 void handle_publish(Connection& c, const Request& req, Context& ctx) {
@@ -99,11 +84,7 @@ void handle_publish(Connection& c, const Request& req, Context& ctx) {
         c.reject(err->status, Rejected::BadRequest, err->reason);
         return;
     }
-    std::string id;
-    size_t subscribers = 0;
-    if (!publish(c, ctx, std::get<PublishFields>(decoded), false, id, subscribers)) return;
-    nlohmann::json answer = {{"id", id}, {"subscribers", subscribers}};
-    c.respond(202, "application/json", answer.dump() + "\n");
+    publish(c, ctx, std::get<PublishFields>(decoded), false);
 }
 
 // IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
@@ -117,10 +98,7 @@ void handle_signal(Connection& c, const Request& req, Context& ctx, const Params
         f.data = *data;
     else if (server && port)
         f.data = *server + " " + *port;
-    std::string id;
-    size_t subscribers = 0;
-    if (!publish(c, ctx, f, true, id, subscribers)) return;
-    c.respond(200, "text/plain; charset=utf-8", "OK\n");
+    publish(c, ctx, f, true);
 }
 
 void handle_subscribe(Connection& c, const Request& req, Context& ctx, const Params& params) {
@@ -156,6 +134,18 @@ void method_not_allowed(Connection& c, std::string_view allow) {
 }
 
 } // namespace
+
+void answer_publish(Connection& c, const sse::PublishOutcome& o) {
+    if (!o.accepted) {
+        c.reject(o.status, o.kind, o.reason,
+                 "Retry-After: " + std::to_string(std::max(o.retry_after_s, 1u)) + "\r\n");
+    } else if (o.broadcast) {
+        c.respond(200, "text/plain; charset=utf-8", "OK\n");
+    } else {
+        nlohmann::json answer = {{"id", o.id.to_string()}, {"subscribers", o.subscribers}};
+        c.respond(202, "application/json", answer.dump() + "\n");
+    }
+}
 
 void route(Connection& c, const Request& req, Context& ctx) {
     std::string_view path = req.path();
@@ -203,7 +193,10 @@ void route(Connection& c, const Request& req, Context& ctx) {
         } else if (path == "/") {
             c.respond(200, "text/html; charset=utf-8", index_page_html());
         } else if (path == "/healthz") {
-            c.respond(200, "text/plain; charset=utf-8", "ok\n");
+            if (auto why = ctx.sink->unavailable())
+                c.respond(503, "text/plain; charset=utf-8", *why + "\n", "Retry-After: 1\r\n");
+            else
+                c.respond(200, "text/plain; charset=utf-8", "ok\n");
         } else {
             c.respond(200, "text/plain; version=0.0.4; charset=utf-8",
                       ctx.metrics->render(uv_now(ctx.loop)));

@@ -26,6 +26,8 @@ std::string_view label(Rejected r) {
         return "not_found";
     case Rejected::MethodNotAllowed:
         return "method_not_allowed";
+    case Rejected::Unavailable:
+        return "unavailable";
     case Rejected::Count_:
         break;
     }

@@ -22,6 +22,7 @@ enum class Rejected : uint8_t {
     Forbidden,    // 403
     NotFound,
     MethodNotAllowed,
+    Unavailable, // 503: the event cannot be stored now (Redis down)
     Count_
 };
 std::string_view label(Rejected r);

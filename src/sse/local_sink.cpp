@@ -1,0 +1,36 @@
+#include "sse/local_sink.hpp"
+
+#include <chrono>
+
+namespace ssehub::sse {
+
+namespace {
+
+uint64_t wall_ms() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
+
+} // namespace
+
+PendingPublish* LocalSink::publish(const PublishRequest& r, PublishWaiter& waiter) {
+    PublishOutcome outcome;
+    outcome.broadcast = r.broadcast;
+    auto id = ids_.next(wall_ms());
+    if (!id) {
+        outcome.status = 503;
+        outcome.kind = metrics::Rejected::BadRequest;
+        outcome.reason = "cannot record the event id in the state directory; see the hub's log";
+        outcome.retry_after_s = 5;
+        waiter.on_published(outcome);
+        return nullptr;
+    }
+    outcome.accepted = true;
+    outcome.id = *id;
+    outcome.subscribers = hub_.publish(*id, r.type, r.data, r.topic, r.broadcast, r.now_ms);
+    waiter.on_published(outcome);
+    return nullptr;
+}
+
+} // namespace ssehub::sse
