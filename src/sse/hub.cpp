@@ -18,9 +18,9 @@ void Hub::set_limits(const HubLimits& limits) {
     ring_.set_limits(limits.history_events, limits.history_bytes);
 }
 
-bool Hub::matches(const Subscriber* s, const RetainedEvent& e) {
-    if (e.broadcast || s->topics_.empty()) return true;
-    return std::find(s->topics_.begin(), s->topics_.end(), e.topic) != s->topics_.end();
+bool Hub::matches(const Subscriber* s, std::string_view topic, bool broadcast) {
+    if (broadcast || s->topics_.empty()) return true;
+    return std::find(s->topics_.begin(), s->topics_.end(), topic) != s->topics_.end();
 }
 
 // Returns false when the subscriber cannot take more and has been marked for drop.
@@ -61,6 +61,7 @@ size_t Hub::publish(const EventId& id, std::string_view type, std::string_view d
     }
     metrics_.deliveries += count;
     metrics_.bytes_written += count * frame->size();
+    if (!parked_.empty()) release_parked_now(now_ms);
     drop_marked();
     return count;
 }
@@ -99,19 +100,24 @@ void Hub::add(Subscriber* s, std::vector<std::string> topics, const std::string*
         } else if (requested && (ring_.contains(*requested) || requested == evicted)) {
             s->cursor_ = *requested;
             s->replaying_ = true;
+        } else if (requested && history_) {
+            // Not in the ring: the upstream store may still hold it (hub_history.cpp).
+            s->cursor_ = *requested;
+            s->replaying_ = true;
+            s->paging_ = true;
+            fetch_page(s, true);
         } else {
             bool too_old = requested && evicted && *requested < *evicted;
             send_gap(s, too_old ? "too_old" : "unknown", *resume, now_ms);
             s->cursor_ = before_retained;
             s->replaying_ = true;
         }
-        if (s->replaying_) continue_replay(s, now_ms);
+        if (s->replaying_ && !s->paging_) continue_replay(s, now_ms);
     }
     drop_marked();
 }
 
-void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
-                   uint64_t now_ms) {
+FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) const {
     nlohmann::json data = {{"reason", reason},
                            {"requested", std::string(requested)},
                            {"oldest", nullptr},
@@ -120,13 +126,18 @@ void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requ
     if (newest_) data["newest"] = newest_->to_string();
     // The requested id came from the client: dump() escapes it, and invalid UTF-8 is replaced.
     std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    deliver(s, encode_event(nullptr, "ssehub.gap", text), now_ms);
+    return encode_event(nullptr, "ssehub.gap", text);
+}
+
+void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
+                   uint64_t now_ms) {
+    deliver(s, gap_frame(reason, requested), now_ms);
     ++metrics_.gaps;
 }
 
 void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
     // Stream the history as the socket drains: never queue more than part of the output bound.
-    const size_t budget = std::max<size_t>(limits_.max_queued_bytes / 2, 1);
+    const size_t budget = replay_budget();
     if (auto evicted = ring_.last_evicted(); evicted && s->cursor_ < *evicted) {
         // Events this subscriber still needed left the ring while it was catching up.
         send_gap(s, "too_old", s->cursor_.to_string(), now_ms);
@@ -143,11 +154,19 @@ void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
             metrics_.bytes_written += e.frame->size();
         }
     }
-    if (i >= ring_.size()) s->replaying_ = false;
+    if (i < ring_.size()) return; // more once the socket drains
+    if (history_ && (!newest_ || s->cursor_ > *newest_))
+        park(s); // the store gave this subscriber events this hub has not read yet
+    else
+        s->replaying_ = false;
 }
 
 void Hub::on_drained(Subscriber* s, uint64_t now_ms) {
-    if (!s->registered_ || !s->replaying_ || s->marked_for_drop_) return;
+    if (!s->registered_ || !s->replaying_ || s->marked_for_drop_ || s->parked_) return;
+    if (s->paging_) {
+        if (!s->history_request_) fetch_page(s, false);
+        return;
+    }
     continue_replay(s, now_ms);
     drop_marked();
 }
@@ -194,6 +213,14 @@ void Hub::erase_at(SubscriberList& list, uint32_t index, std::string_view topic)
 void Hub::remove(Subscriber* s) {
     if (!s->registered_) return;
     s->registered_ = false;
+    if (s->history_request_) {
+        s->history_request_->subscriber = nullptr; // the store drops the answer
+        s->history_request_ = nullptr;
+    }
+    if (s->parked_) {
+        parked_.erase(std::find(parked_.begin(), parked_.end(), s));
+        s->parked_ = false;
+    }
     if (s->topics_.empty()) {
         erase_at(all_, s->main_index_, {});
     } else {

@@ -1,14 +1,18 @@
 // The hub: every connected subscriber, by topic, and the one place events enter. publish()
 // encodes an event once, retains it in the replay ring and hands a reference to every matching
 // subscriber. Cost per delivery does not depend on the number of topics or other subscribers.
+// With an upstream store (Redis), a resume older than the ring is read from the store a page at
+// a time (hub_history.cpp), then from the ring, then live.
 #pragma once
 
 #include "metrics/metrics.hpp"
 #include "sse/event_id.hpp"
 #include "sse/heartbeat_list.hpp"
+#include "sse/history.hpp"
 #include "sse/replay_ring.hpp"
 #include "sse/subscriber.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +36,9 @@ class Hub {
     Hub& operator=(const Hub&) = delete;
 
     void set_limits(const HubLimits& limits);
+    // The store that holds events older than the ring (not owned; outlives the hub's
+    // subscribers). Without one, the ring is all the history there is.
+    void set_history(History* history) { history_ = history; }
 
     // The one way an event enters the hub: a local publish or a future upstream reader. `id`
     // must be greater than every id before it. An empty topic means none; broadcast (the legacy
@@ -48,6 +55,19 @@ class Hub {
     void remove(Subscriber* s);
     // A subscriber's output queue drained: an unfinished replay goes on.
     void on_drained(Subscriber* s, uint64_t now_ms);
+
+    // Upstream (Redis) side. retain() keeps an event for replay without delivering it (history
+    // read at start-up); ids grow as for publish(). release_parked() lets replays that were
+    // ahead of this hub go on once it has caught up. send_gap_to_all() tells every subscriber
+    // that events may have been lost upstream.
+    void retain(const EventId& id, std::string_view type, std::string_view data,
+                std::string_view topic, bool broadcast);
+    void release_parked(uint64_t now_ms);
+    void send_gap_to_all(std::string_view reason, std::string_view requested, uint64_t now_ms);
+    // A page the store read for request.subscriber (the store calls it only if not cancelled).
+    void on_history_page(HistoryRequest& request, const HistoryPage& page, uint64_t now_ms);
+    // How many subscribers an event with this topic would be queued for now.
+    size_t count_matching(std::string_view topic, bool broadcast) const;
     // Sends a comment to every subscriber written to longer than `heartbeat` ago.
     void send_heartbeats(uint64_t now_ms);
     // Drops every subscriber (shutdown after the grace period).
@@ -67,10 +87,20 @@ class Hub {
     bool deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms);
     void deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& count);
     void continue_replay(Subscriber* s, uint64_t now_ms);
+    void continue_paging(Subscriber* s, bool store_end, uint64_t now_ms);
+    void fetch_page(Subscriber* s, bool first);
+    bool ring_covers(const EventId& cursor) const;
+    void park(Subscriber* s);
+    void release_parked_now(uint64_t now_ms);
+    size_t replay_budget() const { return std::max<size_t>(limits_.max_queued_bytes / 2, 1); }
+    FrameRef gap_frame(std::string_view reason, std::string_view requested) const;
     void send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
                   uint64_t now_ms);
     void drop_marked();
-    static bool matches(const Subscriber* s, const RetainedEvent& e);
+    static bool matches(const Subscriber* s, std::string_view topic, bool broadcast);
+    static bool matches(const Subscriber* s, const RetainedEvent& e) {
+        return matches(s, e.topic, e.broadcast);
+    }
     static void erase_at(SubscriberList& list, uint32_t index, std::string_view topic);
 
     HubLimits limits_;
@@ -81,6 +111,8 @@ class Hub {
     HeartbeatList heartbeat_;
     ReplayRing ring_;
     std::optional<EventId> newest_;
+    History* history_ = nullptr;      // not owned; null for a lone hub
+    std::vector<Subscriber*> parked_; // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
     FrameRef open_frame_;
     FrameRef heartbeat_frame_;

@@ -13,6 +13,8 @@
 
 namespace ssehub::sse {
 
+struct HistoryRequest;
+
 enum class DropReason : uint8_t { SlowSubscriber, WriteError, Shutdown };
 
 class Subscriber {
@@ -44,9 +46,14 @@ class Subscriber {
     Subscriber* hb_next_ = nullptr;
     uint64_t last_write_ms_ = 0;
     // Replay: while replaying_, live events are left to the replay, which reads the ring
-    // from cursor_ as the socket drains.
+    // from cursor_ as the socket drains; while paging_, it reads the upstream store (History)
+    // instead, until the ring holds what follows. parked_: the replay has read past what this
+    // hub has received so far, and goes on when the hub's newest event reaches cursor_.
     EventId cursor_{};
+    HistoryRequest* history_request_ = nullptr; // a page in flight; owned by the store
     bool replaying_ = false;
+    bool paging_ = false;
+    bool parked_ = false;
     bool registered_ = false;
     bool marked_for_drop_ = false;
 };
