@@ -55,6 +55,17 @@ std::vector<std::string> read_tokens(const std::string& path) {
     return tokens;
 }
 
+// The first line of the file, without its line break.
+std::string read_password(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read Redis password file " + path);
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) throw std::runtime_error("Redis password file " + path + " is empty");
+    return line;
+}
+
 } // namespace
 
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
@@ -78,12 +89,18 @@ void Server::apply(const config::Config& c) {
     for (const std::string& range : c.publish_allow)
         policy.allow.push_back(*config::Cidr::parse(range));
     if (!c.token_file.empty()) policy.tokens = read_tokens(c.token_file);
+    std::string password;
+    if (!c.redis_password_file.empty()) password = read_password(c.redis_password_file);
+    redis_password_ = password;
     ctx_.publish = std::move(policy);
     ctx_.config = c;
     ctx_.read_limits = http::ReadLimits{c.max_header_bytes, c.max_event_bytes};
     ctx_.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
     if (c.cors_origin != "*") ctx_.cors_headers += "Vary: Origin\r\n";
     if (hub_) hub_->set_limits(hub_limits(c));
+#ifdef SSEHUB_HAVE_REDIS
+    if (redis_) redis_->apply(c, password);
+#endif
 }
 
 // Subscribers are descriptors: take all the kernel allows, and keep a margin for listeners,
@@ -107,11 +124,22 @@ void Server::raise_fd_limit() {
 int Server::run() {
     raise_fd_limit();
     try {
-        ids_ = std::make_unique<sse::IdSource>(ctx_.config.state_dir, wall_ms());
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
         ctx_.hub = hub_.get();
-        local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_);
-        ctx_.sink = local_sink_.get();
+        if (ctx_.config.redis.empty()) {
+            ids_ = std::make_unique<sse::IdSource>(ctx_.config.state_dir, wall_ms());
+            local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_);
+            ctx_.sink = local_sink_.get();
+        } else {
+#ifdef SSEHUB_HAVE_REDIS
+            // Redis assigns the ids: the state directory is not used.
+            redis_ = std::make_unique<redis::Upstream>(&loop_, ctx_.config, redis_password_, *hub_,
+                                                       metrics_);
+            ctx_.sink = &redis_->sink();
+#else
+            throw std::runtime_error("--redis: built without Redis support");
+#endif
+        }
         start_listening();
     } catch (const std::exception& e) {
         log::error(e.what());
@@ -134,6 +162,9 @@ int Server::run() {
     tick_.data = grace_.data = this;
     uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
 
+#ifdef SSEHUB_HAVE_REDIS
+    if (redis_) redis_->start();
+#endif
     notify("READY=1");
     uv_run(&loop_, UV_RUN_DEFAULT);
     log::info("stopped");
@@ -177,10 +208,14 @@ void Server::reload() {
     if (reloader_) next = reloader_(error);
     try {
         if (!next) throw std::runtime_error(error);
-        if (next->listen != ctx_.config.listen || next->state_dir != ctx_.config.state_dir)
-            log::warn("listen and state-dir changes take effect only after a restart");
+        if (next->listen != ctx_.config.listen || next->state_dir != ctx_.config.state_dir ||
+            next->redis != ctx_.config.redis || next->redis_stream != ctx_.config.redis_stream)
+            log::warn("listen, state-dir, redis and redis-stream changes take effect only after "
+                      "a restart");
         next->listen = ctx_.config.listen;
         next->state_dir = ctx_.config.state_dir;
+        next->redis = ctx_.config.redis;
+        next->redis_stream = ctx_.config.redis_stream;
         apply(*next); // also re-reads the token file
         log::info("reloaded configuration");
     } catch (const std::exception& e) {
@@ -230,6 +265,9 @@ void Server::maybe_finish_shutdown() {
 void Server::close_loop_handles() {
     if (loop_handles_closed_) return;
     loop_handles_closed_ = true;
+#ifdef SSEHUB_HAVE_REDIS
+    if (redis_) redis_->stop(); // no connection waits for an answer any more
+#endif
     for (uv_handle_t* h :
          {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
           reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&tick_),

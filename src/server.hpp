@@ -1,6 +1,7 @@
 // The daemon: one libuv loop that owns the listeners, the connections (through the context),
-// the hub, the id source, the signal handlers and one housekeeping timer (heartbeats and
-// request deadlines for every connection at once).
+// the hub, the event sink (the id source of a lone hub, or the Redis upstream with --redis),
+// the signal handlers and one housekeeping timer (heartbeats and request deadlines for every
+// connection at once).
 #pragma once
 
 #include "config/config.hpp"
@@ -10,6 +11,10 @@
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
 #include "sse/local_sink.hpp"
+
+#ifdef SSEHUB_HAVE_REDIS
+#include "redis/upstream.hpp"
+#endif
 
 #include <functional>
 #include <memory>
@@ -52,6 +57,10 @@ class Server {
     std::unique_ptr<sse::IdSource> ids_;
     std::unique_ptr<sse::Hub> hub_;
     std::unique_ptr<sse::LocalSink> local_sink_; // a lone hub's sink
+#ifdef SSEHUB_HAVE_REDIS
+    std::unique_ptr<redis::Upstream> redis_; // with --redis: the sink, and the hub's feed
+#endif
+    std::string redis_password_;
     http::Context ctx_;
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;

@@ -1,5 +1,7 @@
 #include "metrics/metrics.hpp"
 
+#include <cstdio>
+
 namespace ssehub::metrics {
 
 std::string_view label(Rejected r) {
@@ -53,7 +55,51 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
     out += '\n';
 }
 
+void render_redis(std::string& out, const RedisMetrics& r) {
+    metric(out, "redis_up", "gauge", "1 when both Redis connections are ready, else 0.", r.up);
+    metric(out, "redis_reconnects_total", "counter", "Redis connection attempts after a failure.",
+           r.reconnects);
+    metric(out, "redis_read_lag_milliseconds", "gauge",
+           "Wall clock minus the time in the id of the newest stream entry read.", r.read_lag_ms);
+    metric(out, "redis_entries_read_total", "counter", "Stream entries read by XREAD.",
+           r.entries_read);
+    metric(out, "redis_skipped_entries_total", "counter",
+           "Stream entries skipped because ssehub did not write them.", r.skipped_entries);
+    metric(out, "redis_history_pages_total", "counter",
+           "XRANGE pages read for replays older than the ring.", r.history_pages);
+    metric(out, "redis_upstream_gaps_total", "counter",
+           "Reconnections after which the stream no longer held the last id read.",
+           r.upstream_gaps);
+    out += "# HELP ssehub_redis_xadd_duration_seconds Time from XADD sent to Redis's reply.\n"
+           "# TYPE ssehub_redis_xadd_duration_seconds histogram\n";
+    uint64_t cumulative = 0;
+    char bound[32];
+    for (size_t i = 0; i <= r.xadd_buckets.size(); ++i) {
+        cumulative += r.xadd_counts[i];
+        if (i < r.xadd_buckets.size())
+            std::snprintf(bound, sizeof bound, "%g", r.xadd_buckets[i]);
+        else
+            std::snprintf(bound, sizeof bound, "+Inf");
+        out += "ssehub_redis_xadd_duration_seconds_bucket{le=\"";
+        out += bound;
+        out += "\"} " + std::to_string(cumulative) + "\n";
+    }
+    std::snprintf(bound, sizeof bound, "%.6f", r.xadd_seconds_sum);
+    out += "ssehub_redis_xadd_duration_seconds_sum ";
+    out += bound;
+    out += "\nssehub_redis_xadd_duration_seconds_count " + std::to_string(r.xadd_count) + "\n";
+}
+
 } // namespace
+
+void RedisMetrics::observe_xadd(double seconds) {
+    size_t i = 0;
+    while (i < xadd_buckets.size() && seconds > xadd_buckets[i])
+        ++i;
+    ++xadd_counts[i];
+    xadd_seconds_sum += seconds;
+    ++xadd_count;
+}
 
 std::string Metrics::render(uint64_t now_ms) const {
     std::string out;
@@ -89,6 +135,7 @@ std::string Metrics::render(uint64_t now_ms) const {
         out += std::to_string(rejected[i]);
         out += '\n';
     }
+    if (redis.enabled) render_redis(out, redis);
     metric(out, "uptime_seconds", "gauge", "Seconds since the hub started.",
            (now_ms - start_ms) / 1000);
     return out;

@@ -27,6 +27,26 @@ enum class Rejected : uint8_t {
 };
 std::string_view label(Rejected r);
 
+// Only with --redis: the link to Redis, shown at /metrics when `enabled`.
+struct RedisMetrics {
+    // Upper bounds (seconds) of the XADD round-trip histogram buckets; +Inf is implied.
+    static constexpr std::array<double, 10> xadd_buckets = {0.0002, 0.0005, 0.001, 0.0025, 0.005,
+                                                            0.01,   0.025,  0.05,  0.1,    1.0};
+    bool enabled = false;
+    bool up = false;              // both connections ready
+    uint64_t reconnects = 0;      // connection attempts after a failure
+    uint64_t read_lag_ms = 0;     // wall clock minus the id time of the newest entry read
+    uint64_t entries_read = 0;    // stream entries taken by the XREAD reader
+    uint64_t skipped_entries = 0; // entries not written by ssehub
+    uint64_t history_pages = 0;   // XRANGE pages read for replays older than the ring
+    uint64_t upstream_gaps = 0;   // times the stream no longer held the last id read
+    std::array<uint64_t, xadd_buckets.size() + 1> xadd_counts{}; // per bucket, not cumulative
+    double xadd_seconds_sum = 0;
+    uint64_t xadd_count = 0;
+
+    void observe_xadd(double seconds);
+};
+
 struct Metrics {
     uint64_t start_ms = 0;
     uint64_t subscribers = 0;      // gauge
@@ -41,6 +61,7 @@ struct Metrics {
     uint64_t gaps = 0;
     uint64_t heartbeats = 0;
     std::array<uint64_t, static_cast<size_t>(Rejected::Count_)> rejected{};
+    RedisMetrics redis;
 
     void reject(Rejected r) { ++rejected[static_cast<size_t>(r)]; }
     // Prometheus text exposition format 0.0.4.

@@ -1,0 +1,159 @@
+#include "redis/link.hpp"
+
+#include "log.hpp"
+
+#include <algorithm>
+
+namespace ssehub::redis {
+
+namespace {
+
+constexpr uint64_t first_backoff_ms = 100;
+constexpr uint64_t max_backoff_ms = 5000;
+constexpr uint64_t reply_timeout_ms = 5000; // a command, or the whole connect and handshake
+constexpr uint64_t watchdog_period_ms = 1000;
+
+bool is_auth_failure(const std::string& reason) {
+    for (const char* prefix : {"WRONGPASS", "NOAUTH", "ERR invalid password", "ERR AUTH",
+                               "ERR Client sent AUTH", "ERR invalid username"})
+        if (reason.starts_with(prefix)) return true;
+    return false;
+}
+
+} // namespace
+
+Link::Link(uv_loop_t* loop, RedisUrl url, std::string stream, metrics::RedisMetrics& metrics)
+    : loop_(loop), url_(std::move(url)), stream_(std::move(stream)), metrics_(metrics),
+      reader_(loop, *this, "reader"), commands_(loop, *this, "commands"),
+      jitter_state_(uv_hrtime() | 1) {}
+
+void Link::start() {
+    for (uv_timer_t* t : {&teardown_, &retry_, &watchdog_}) {
+        uv_timer_init(loop_, t);
+        t->data = this;
+    }
+    uv_timer_start(&watchdog_, on_watchdog, watchdog_period_ms, watchdog_period_ms);
+    metrics_.enabled = true;
+    reason_ = "connecting to Redis at " + url_.to_string();
+    log::info("redis: connecting to " + url_.to_string() + ", stream " + stream_);
+    open_both();
+}
+
+void Link::open_both() {
+    state_ = State::Connecting;
+    reader_.open(url_, password_);
+    if (state_ == State::Connecting) commands_.open(url_, password_); // unless that failed
+}
+
+void Link::on_ready(Connection&) {
+    if (state_ != State::Connecting || !reader_.ready() || !commands_.ready()) return;
+    state_ = State::Up;
+    metrics_.up = true;
+    if (ever_up_)
+        log::info("redis: connected again to " + url_.to_string() + " after " +
+                  std::to_string(failures_) + " failure(s); publishes are accepted again");
+    else
+        log::info("redis: connected to " + url_.to_string() + ", stream " + stream_);
+    ever_up_ = true;
+    failures_ = 0;
+    reason_.clear();
+    logged_reason_.clear();
+    for (Listener* l : listeners_)
+        l->on_link_up();
+}
+
+void Link::on_lost(Connection&, const std::string& reason) {
+    fail(reason);
+}
+
+void Link::fail(const std::string& reason) {
+    if (state_ != State::Connecting && state_ != State::Up) return; // already handled
+    bool was_up = state_ == State::Up;
+    state_ = State::Down;
+    metrics_.up = false;
+    ++failures_;
+    bool auth = is_auth_failure(reason);
+    std::string what =
+        auth ? "authentication failed: " + reason + " (check --redis-password-file)" : reason;
+    reason_ = "Redis unavailable: " + what;
+    std::string where = url_.to_string();
+    if (was_up)
+        log::warn("redis: lost " + where + ": " + what +
+                  "; publishes answer 503 until it is back; reconnecting");
+    else if (what != logged_reason_)
+        log::write(auth ? config::LogLevel::Error : config::LogLevel::Warn,
+                   "redis: cannot use " + where + ": " + what + "; retrying with backoff up to " +
+                       std::to_string(max_backoff_ms / 1000) + " s");
+    else
+        log::debug("redis: still unavailable: " + what);
+    logged_reason_ = what;
+    // Closing a connection runs its handlers; never do that inside a hiredis callback.
+    uv_timer_start(&teardown_, on_teardown, 0, 0);
+}
+
+void Link::on_teardown(uv_timer_t* t) noexcept {
+    auto* l = static_cast<Link*>(t->data);
+    l->reader_.close();
+    l->commands_.close();
+    if (l->state_ != State::Down) return;
+    uint64_t delay = l->next_backoff_ms();
+    l->retry_at_ms_ = uv_now(l->loop_) + delay;
+    uv_timer_start(&l->retry_, on_retry, delay, 0);
+}
+
+void Link::on_retry(uv_timer_t* t) noexcept {
+    auto* l = static_cast<Link*>(t->data);
+    if (l->state_ != State::Down) return;
+    ++l->metrics_.reconnects;
+    l->open_both();
+}
+
+uint64_t Link::next_backoff_ms() {
+    unsigned doublings = std::min(failures_ > 0 ? failures_ - 1 : 0u, 10u);
+    uint64_t base = std::min(first_backoff_ms << doublings, max_backoff_ms);
+    // xorshift64: jitter of +-20% so that many nodes do not retry in step.
+    jitter_state_ ^= jitter_state_ << 13;
+    jitter_state_ ^= jitter_state_ >> 7;
+    jitter_state_ ^= jitter_state_ << 17;
+    uint64_t spread = base * 2 / 5;
+    return base - base / 5 + (spread ? jitter_state_ % spread : 0);
+}
+
+void Link::on_watchdog(uv_timer_t* t) noexcept {
+    auto* l = static_cast<Link*>(t->data);
+    if (l->state_ != State::Connecting && l->state_ != State::Up) return;
+    uint64_t now = uv_now(l->loop_);
+    l->check_stalled(l->reader_, (l->reader_.ready() ? l->read_block_ms_ : 0) + reply_timeout_ms,
+                     now);
+    l->check_stalled(l->commands_, reply_timeout_ms, now);
+}
+
+void Link::check_stalled(Connection& c, uint64_t limit_ms, uint64_t now_ms) {
+    if (!c.is_open() || c.outstanding() == 0 || now_ms - c.last_progress_ms() <= limit_ms) return;
+    fail("no answer from Redis within " + std::to_string(limit_ms / 1000) + " s");
+}
+
+std::string Link::down_reason() const {
+    return state_ == State::Up ? std::string() : reason_;
+}
+
+unsigned Link::retry_after_s() const {
+    if (state_ != State::Down) return 1;
+    uint64_t now = uv_now(loop_);
+    uint64_t left = retry_at_ms_ > now ? retry_at_ms_ - now : 0;
+    return static_cast<unsigned>(std::max<uint64_t>(1, (left + 999) / 1000));
+}
+
+void Link::stop() {
+    if (state_ == State::Stopped) return;
+    bool started = state_ != State::Idle;
+    state_ = State::Stopped;
+    metrics_.up = false;
+    reader_.close();
+    commands_.close();
+    if (!started) return;
+    for (uv_timer_t* t : {&teardown_, &retry_, &watchdog_})
+        uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+}
+
+} // namespace ssehub::redis

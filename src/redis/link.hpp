@@ -1,0 +1,89 @@
+// The hub's two connections to Redis -- the reader's, blocked in XREAD, and the commands' (XADD,
+// XRANGE) -- and their one state:
+//   Connecting -> Up (both answered their handshake) -> Down (a failure) -> Connecting ...
+// While not Up, publishes are refused (503) and /healthz says why; subscribers are unaffected.
+// After a failure both connections are closed and opened again after a bounded exponential
+// backoff (100 ms doubling to 5 s, with jitter). A watchdog fails the link when Redis stops
+// answering. Each change of state is one log line; a failure repeating with the same reason
+// is not logged again.
+#pragma once
+
+#include "metrics/metrics.hpp"
+#include "redis/connection.hpp"
+#include "redis/redis_url.hpp"
+
+#include <cstdint>
+#include <string>
+#include <uv.h>
+#include <vector>
+
+namespace ssehub::redis {
+
+class Link final : public Connection::Owner {
+  public:
+    // Told when the link comes Up, to (re)start what runs on it.
+    class Listener {
+      public:
+        virtual void on_link_up() = 0;
+
+      protected:
+        ~Listener() = default;
+    };
+
+    Link(uv_loop_t* loop, RedisUrl url, std::string stream, metrics::RedisMetrics& metrics);
+    Link(const Link&) = delete;
+    Link& operator=(const Link&) = delete;
+
+    void add_listener(Listener* l) { listeners_.push_back(l); }
+    void set_password(std::string password) { password_ = std::move(password); }
+    // Extra time the reader's connection may stay silent (its XREAD BLOCK).
+    void set_read_block_ms(uint64_t ms) { read_block_ms_ = ms; }
+
+    void start();
+    // Closes both connections and the timers, for shutdown. The loop then runs dry.
+    void stop();
+
+    bool up() const { return state_ == State::Up; }
+    // Why the link is not Up (one line), and when a retry is worth it.
+    std::string down_reason() const;
+    unsigned retry_after_s() const;
+
+    Connection& reader() { return reader_; }
+    Connection& commands() { return commands_; }
+
+    // Any user of the link that sees Redis misbehave. Safe inside hiredis callbacks: the
+    // connections are closed later, from a timer.
+    void fail(const std::string& reason);
+
+  private:
+    enum class State : uint8_t { Idle, Connecting, Up, Down, Stopped };
+
+    void on_ready(Connection& c) override;
+    void on_lost(Connection& c, const std::string& reason) override;
+    static void on_teardown(uv_timer_t* t) noexcept;
+    static void on_retry(uv_timer_t* t) noexcept;
+    static void on_watchdog(uv_timer_t* t) noexcept;
+    void open_both();
+    void check_stalled(Connection& c, uint64_t limit_ms, uint64_t now_ms);
+    uint64_t next_backoff_ms();
+
+    uv_loop_t* loop_;
+    RedisUrl url_;
+    std::string stream_;
+    std::string password_;
+    metrics::RedisMetrics& metrics_; // not owned: the server's
+    Connection reader_;
+    Connection commands_;
+    std::vector<Listener*> listeners_; // not owned: the upstream's parts
+    uv_timer_t teardown_, retry_, watchdog_;
+    State state_ = State::Idle;
+    std::string reason_;        // why not Up
+    std::string logged_reason_; // the last failure logged, to log a repeat only once
+    unsigned failures_ = 0;     // since the link was last Up
+    bool ever_up_ = false;
+    uint64_t retry_at_ms_ = 0;
+    uint64_t read_block_ms_ = 5000;
+    uint64_t jitter_state_;
+};
+
+} // namespace ssehub::redis
