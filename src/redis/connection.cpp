@@ -45,12 +45,13 @@ void del_write(void* p) {
 
 } // namespace
 
-void Connection::open(const RedisUrl& url, const std::string& password) {
+void Connection::open(const RedisUrl& url, const std::string& password, const std::string& stream) {
     close();
     ready_ = false;
     lost_reported_ = false;
     outstanding_ = 0;
     last_progress_ms_ = uv_now(loop_);
+    tcp_ = url.kind == RedisUrl::Kind::Tcp;
     redisAsyncContext* ac = url.kind == RedisUrl::Kind::Unix
                                 ? redisAsyncConnectUnix(url.path.c_str())
                                 : redisAsyncConnect(url.host.c_str(), url.port);
@@ -81,6 +82,7 @@ void Connection::open(const RedisUrl& url, const std::string& password) {
     // Queued now, sent once connected: Redis answers in order, PING last.
     handshake_.connection = this;
     handshake_.remaining = 0;
+    handshake_.type_check = 0;
     bool queued = true;
     if (!password.empty()) {
         if (url.user.empty())
@@ -94,8 +96,12 @@ void Connection::open(const RedisUrl& url, const std::string& password) {
         queued &= command(handshake_, {"SELECT", db});
         ++handshake_.remaining;
     }
+    queued &= command(handshake_, {"TYPE", stream});
+    handshake_.stream = &stream;
+    int type_position = ++handshake_.remaining;
     queued &= command(handshake_, {"PING"});
     ++handshake_.remaining;
+    handshake_.type_check = handshake_.remaining - type_position + 1;
     if (!queued) lost("cannot queue the handshake");
 }
 
@@ -142,6 +148,13 @@ void Connection::Handshake::on_reply(redisReply* reply) {
         connection->lost(std::string(reply->str, reply->len));
         return;
     }
+    // Replies come in order: `remaining` counts down to the TYPE reply's turn.
+    std::string_view type(reply->str ? reply->str : "", reply->str ? reply->len : 0);
+    if (remaining == type_check && type != "stream" && type != "none") {
+        connection->lost("key " + *stream + " holds a " + std::string(type) +
+                         ", not a stream; use another --redis-stream or delete the key");
+        return;
+    }
     if (--remaining == 0) {
         connection->ready_ = true;
         connection->owner_.on_ready(*connection);
@@ -157,7 +170,8 @@ void Connection::on_connect(const redisAsyncContext* ac, int status) {
         c->lost(std::string("cannot connect: ") + (ac->errstr ? ac->errstr : "unknown error"));
         return;
     }
-    redisEnableKeepAlive(const_cast<redisContext*>(&ac->c));
+    // Notices a Redis host that vanished without a word; sets an error on a Unix socket.
+    if (c->tcp_) redisEnableKeepAlive(const_cast<redisContext*>(&ac->c));
 }
 
 void Connection::on_disconnect(const redisAsyncContext* ac, int) {

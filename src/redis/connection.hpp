@@ -1,7 +1,7 @@
 // One hiredis async connection on the hub's own loop (hiredis's libuv adapter: no thread, no
 // second event library). open() connects over TCP or a Unix socket and queues the handshake
-// (AUTH, SELECT, PING); the owner hears on_ready() once Redis has answered it, or on_lost()
-// (once per open) with a one-line reason.
+// (AUTH, SELECT, TYPE of the stream key, PING); the owner hears on_ready() once Redis has
+// answered it, or on_lost() (once per open) with a one-line reason.
 //
 // Lifetime of the hiredis context: made by open(); freed by close(), which the owner calls
 // only from a libuv callback of its own and never inside a hiredis callback (hiredis 0.14 frees
@@ -51,7 +51,8 @@ class Connection {
     Connection& operator=(const Connection&) = delete;
 
     // Starts connecting. A failure that shows at once is reported through on_lost() too.
-    void open(const RedisUrl& url, const std::string& password);
+    // The handshake also checks that `stream` is a stream (or not there yet).
+    void open(const RedisUrl& url, const std::string& password, const std::string& stream);
     // Frees the context (pending handlers get null replies). Idempotent.
     void close();
 
@@ -74,6 +75,8 @@ class Connection {
         void on_reply(redisReply* reply) override;
         Connection* connection = nullptr;
         int remaining = 0;
+        int type_check = 0; // `remaining` when the TYPE reply is due
+        const std::string* stream = nullptr;
     };
 
     static void on_connect(const redisAsyncContext* ac, int status);
@@ -90,6 +93,7 @@ class Connection {
     uint64_t last_progress_ms_ = 0;
     bool ready_ = false;
     bool lost_reported_ = false;
+    bool tcp_ = true;
 };
 
 } // namespace ssehub::redis

@@ -12,6 +12,7 @@ constexpr uint64_t first_backoff_ms = 100;
 constexpr uint64_t max_backoff_ms = 5000;
 constexpr uint64_t reply_timeout_ms = 5000; // a command, or the whole connect and handshake
 constexpr uint64_t watchdog_period_ms = 1000;
+constexpr uint64_t stable_ms = 10000; // Up this long: the next failure starts the backoff over
 
 bool is_auth_failure(const std::string& reason) {
     for (const char* prefix : {"WRONGPASS", "NOAUTH", "ERR invalid password", "ERR AUTH",
@@ -41,23 +42,23 @@ void Link::start() {
 
 void Link::open_both() {
     state_ = State::Connecting;
-    reader_.open(url_, password_);
-    if (state_ == State::Connecting) commands_.open(url_, password_); // unless that failed
+    reader_.open(url_, password_, stream_);
+    if (state_ == State::Connecting) commands_.open(url_, password_, stream_); // unless it failed
 }
 
 void Link::on_ready(Connection&) {
     if (state_ != State::Connecting || !reader_.ready() || !commands_.ready()) return;
     state_ = State::Up;
     metrics_.up = true;
-    if (ever_up_)
+    up_since_ms_ = uv_now(loop_);
+    if (!ever_up_)
+        log::info("redis: connected to " + url_.to_string() + ", stream " + stream_);
+    else if (down_logged_)
         log::info("redis: connected again to " + url_.to_string() + " after " +
                   std::to_string(failures_) + " failure(s); publishes are accepted again");
-    else
-        log::info("redis: connected to " + url_.to_string() + ", stream " + stream_);
     ever_up_ = true;
-    failures_ = 0;
+    down_logged_ = false;
     reason_.clear();
-    logged_reason_.clear();
     for (Listener* l : listeners_)
         l->on_link_up();
 }
@@ -69,6 +70,10 @@ void Link::on_lost(Connection&, const std::string& reason) {
 void Link::fail(const std::string& reason) {
     if (state_ != State::Connecting && state_ != State::Up) return; // already handled
     bool was_up = state_ == State::Up;
+    // A link that was up only briefly is flapping (say, a command Redis refuses): its backoff
+    // keeps growing and a repeat of the same failure is not logged again.
+    bool stable = was_up && uv_now(loop_) - up_since_ms_ >= stable_ms;
+    if (stable) failures_ = 0;
     state_ = State::Down;
     metrics_.up = false;
     ++failures_;
@@ -77,15 +82,19 @@ void Link::fail(const std::string& reason) {
         auth ? "authentication failed: " + reason + " (check --redis-password-file)" : reason;
     reason_ = "Redis unavailable: " + what;
     std::string where = url_.to_string();
-    if (was_up)
-        log::warn("redis: lost " + where + ": " + what +
-                  "; publishes answer 503 until it is back; reconnecting");
-    else if (what != logged_reason_)
-        log::write(auth ? config::LogLevel::Error : config::LogLevel::Warn,
-                   "redis: cannot use " + where + ": " + what + "; retrying with backoff up to " +
-                       std::to_string(max_backoff_ms / 1000) + " s");
-    else
+    config::LogLevel level = auth ? config::LogLevel::Error : config::LogLevel::Warn;
+    if (!stable && what == logged_reason_) {
         log::debug("redis: still unavailable: " + what);
+    } else if (was_up) {
+        log::write(level, "redis: lost " + where + ": " + what +
+                              "; publishes answer 503 until it is back; reconnecting");
+        down_logged_ = true;
+    } else {
+        log::write(level, "redis: cannot use " + where + ": " + what +
+                              "; retrying with backoff up to " +
+                              std::to_string(max_backoff_ms / 1000) + " s");
+        down_logged_ = true;
+    }
     logged_reason_ = what;
     // Closing a connection runs its handlers; never do that inside a hiredis callback.
     uv_timer_start(&teardown_, on_teardown, 0, 0);

@@ -5,7 +5,7 @@
 // After a failure both connections are closed and opened again after a bounded exponential
 // backoff (100 ms doubling to 5 s, with jitter). A watchdog fails the link when Redis stops
 // answering. Each change of state is one log line; a failure repeating with the same reason
-// is not logged again.
+// is not logged again, also when the link keeps coming up only to fail again at once.
 #pragma once
 
 #include "metrics/metrics.hpp"
@@ -79,8 +79,10 @@ class Link final : public Connection::Owner {
     State state_ = State::Idle;
     std::string reason_;        // why not Up
     std::string logged_reason_; // the last failure logged, to log a repeat only once
-    unsigned failures_ = 0;     // since the link was last Up
+    unsigned failures_ = 0;     // since the link was last Up for a while
     bool ever_up_ = false;
+    bool down_logged_ = false; // a failure was logged since the link was last Up
+    uint64_t up_since_ms_ = 0;
     uint64_t retry_at_ms_ = 0;
     uint64_t read_block_ms_ = 5000;
     uint64_t jitter_state_;
