@@ -40,3 +40,12 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-sanitize
+
+# Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
+# limit server (bench/run-bench; results in bench/results/<date>/).
+.PHONY: bench bench-quick
+bench: build
+	./bench/run-bench --build $(BUILD)
+
+bench-quick: build
+	./bench/run-bench --quick --build $(BUILD)
