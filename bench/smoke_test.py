@@ -8,6 +8,7 @@ Usage: smoke_test.py SSEHUB_BIN SSEHUB_BENCH_BIN
 
 import json
 import os
+import re
 import socket
 import signal
 import subprocess
@@ -183,6 +184,21 @@ def faulty_hub_faults_are_all_counted(bench_bin):
     return ok
 
 
+def man_page_documents_every_option(bench_bin):
+    """man/ssehub-bench.1 names every long option --help lists, and no other."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(repo, "man", "ssehub-bench.1")) as f:
+        page = f.read()
+    helptext = subprocess.run([bench_bin, "--help"], stdout=subprocess.PIPE, text=True).stdout
+    listed = set(re.findall(r"--([a-z][a-z-]*)", helptext.split("Options:", 1)[1]))
+    documented = set(re.findall(r"(?:Fl|,) -([a-z][a-z-]*)", page))
+    ok = listed == documented
+    print("man_page_documents_every_option: %s" % (
+        "ok" if ok else "FAILED: undocumented %s, unknown %s"
+        % (sorted(listed - documented), sorted(documented - listed))))
+    return ok
+
+
 CASES = [
     # name, ssehub-bench arguments, subscribers, events, extra hub options
     ("wait_for_all_300_subscribers_200_events_all_delivered_once_in_order",
@@ -208,10 +224,11 @@ def main():
                 passed += 1
             else:
                 failed += 1
-    if faulty_hub_faults_are_all_counted(bench_bin):
-        passed += 1
-    else:
-        failed += 1
+    for check in (faulty_hub_faults_are_all_counted, man_page_documents_every_option):
+        if check(bench_bin):
+            passed += 1
+        else:
+            failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

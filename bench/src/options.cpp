@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
-#include <map>
 #include <sstream>
 
 namespace bench {
@@ -37,11 +36,11 @@ ParsedOptions parse_options(int argc, char** argv) {
     app.add_option("-s,--size", o.event_bytes, "bytes of data per event (at least the stamp)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 16u << 20));
-    std::map<std::string, Mode> modes{{"wait", Mode::WaitForAll}, {"open", Mode::OpenLoop}};
-    app.add_option("--mode", o.mode,
+    std::string mode = "wait";
+    app.add_option("--mode", mode,
                    "wait: next event once every subscriber has the last; open: fixed rate")
-        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
-        ->default_str("wait");
+        ->capture_default_str()
+        ->check(CLI::IsMember({"wait", "open"}));
     app.add_option("-r,--rate", o.rate, "events per second (open mode)")
         ->capture_default_str()
         ->check(CLI::Range(0.001, 1e7));
@@ -83,6 +82,7 @@ ParsedOptions parse_options(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        o.mode = mode == "open" ? Mode::OpenLoop : Mode::WaitForAll;
         o.sub_url = parse_url(o.url);
         if (o.publish_url.empty()) o.publish_url = "http://" + o.sub_url.host + "/publish";
         o.pub_url = parse_url(o.publish_url);
