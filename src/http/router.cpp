@@ -4,9 +4,12 @@
 #include "http/form_decoding.hpp"
 #include "http/index_page.hpp"
 #include "http/publish_body.hpp"
+#include "log.hpp"
 #include "sse/event_validation.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace ssehub::http {
@@ -71,7 +74,7 @@ bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
 bool publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast,
              std::string& id_out, size_t& subscribers_out) {
     if (ctx.shutting_down) {
-        c.reject(503, Rejected::BadRequest, "the hub is shutting down", "Retry-After: 5\r\n");
+        c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
         return false;
     }
     if (auto bad = sse::validate_event(f.event, f.topic, f.data, ctx.config.max_event_bytes)) {
@@ -81,7 +84,9 @@ bool publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast
     }
     auto id = ctx.ids->next(wall_ms());
     if (!id) {
-        c.reject(503, Rejected::BadRequest,
+        log::error("cannot write " + ctx.ids->state_file() + ": " + std::strerror(errno) +
+                   "; refusing to publish until it can be written");
+        c.reject(503, Rejected::StateUnwritable,
                  "cannot record the event id in the state directory; see the hub's log",
                  "Retry-After: 5\r\n");
         return false;
@@ -96,7 +101,9 @@ void handle_publish(Connection& c, const Request& req, Context& ctx) {
     const std::string* type = req.header("content-type");
     auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
     if (auto* err = std::get_if<BodyError>(&decoded)) {
-        c.reject(err->status, Rejected::BadRequest, err->reason);
+        c.reject(err->status,
+                 err->status == 415 ? Rejected::UnsupportedMediaType : Rejected::BadRequest,
+                 err->reason);
         return;
     }
     std::string id;

@@ -22,6 +22,9 @@ enum class Rejected : uint8_t {
     Forbidden,    // 403
     NotFound,
     MethodNotAllowed,
+    UnsupportedMediaType, // 415
+    ShuttingDown,         // 503 while draining
+    StateUnwritable,      // 503: no id can be issued safely
     Count_
 };
 std::string_view label(Rejected r);

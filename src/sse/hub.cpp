@@ -88,6 +88,7 @@ void Hub::add(Subscriber* s, std::vector<std::string> topics, const std::string*
     heartbeat_.push_back(s, now_ms);
     ++metrics_.subscribers;
     deliver(s, open_frame_, now_ms);
+    metrics_.bytes_written += open_frame_->size();
 
     if (resume) {
         ++metrics_.replays;
@@ -120,8 +121,10 @@ void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requ
     if (newest_) data["newest"] = newest_->to_string();
     // The requested id came from the client: dump() escapes it, and invalid UTF-8 is replaced.
     std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    deliver(s, encode_event(nullptr, "ssehub.gap", text), now_ms);
+    FrameRef frame = encode_event(nullptr, "ssehub.gap", text);
+    deliver(s, frame, now_ms);
     ++metrics_.gaps;
+    metrics_.bytes_written += frame->size();
 }
 
 void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
