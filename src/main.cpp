@@ -1,4 +1,4 @@
-// argv -> Config -> Server::run(); nothing else.
+// argv -> Config -> Server::run(), or argv -> a client command (publish, subscribe, stats).
 #include "config/command_line.hpp"
 #include "server.hpp"
 
@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
             std::fputs(inv.message.c_str(), inv.exit_status == 0 ? stdout : stderr);
             return inv.exit_status;
         }
+        if (inv.command == ssehub::config::Command::Client)
+            return ssehub::cli::run_client_command(inv.client);
         ssehub::Server server(inv.serve);
         if (inv.check_config) {
             std::puts("configuration is valid");

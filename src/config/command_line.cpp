@@ -1,5 +1,6 @@
 #include "config/command_line.hpp"
 
+#include "cli/client_commands.hpp"
 #include "config/cidr.hpp"
 #include "config/size_value.hpp"
 
@@ -115,6 +116,7 @@ Invocation parse_command_line(int argc, const char* const* argv) {
     serve->add_flag("--check-config", inv.check_config,
                     "Validate the options and config file, then exit");
     declare_serve_options(*serve, inv.serve, sizes);
+    cli::declare_client_commands(app, inv.client);
 
     try {
         app.parse(argc, argv);
@@ -132,6 +134,10 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         inv.exit_now = true;
         inv.exit_status = 2;
         inv.message = std::string("ssehub: ") + e.what() + "\nRun 'ssehub --help' for usage.\n";
+        return inv;
+    }
+    if (inv.client.command != cli::ClientCommand::None) {
+        inv.command = Command::Client;
         return inv;
     }
     apply_sizes(sizes, inv.serve);
