@@ -85,6 +85,8 @@ void HttpExchange::connect_to(const sockaddr* addr) {
     stream_open_ = true;
     ++open_handles_;
     uv_tcp_nodelay(&stream_.tcp, 1);
+    // A subscription may sit idle for hours: let the kernel notice a hub host that vanished.
+    uv_tcp_keepalive(&stream_.tcp, 1, 60);
     connect_req_.data = this;
     int err = uv_tcp_connect(&connect_req_, &stream_.tcp, addr, on_connect);
     if (err != 0) fail_soon(describe(err));
