@@ -5,7 +5,7 @@ DESTDIR ?=
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-sanitize install clean format
+.PHONY: all deps build run test test-sanitize install clean format fuzz
 
 all: build
 
@@ -27,7 +27,8 @@ test: build
 test-sanitize: deps
 	cmake -S . -B $(BUILD)-sanitize -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-sanitize -j $(JOBS)
-	cd $(BUILD)-sanitize && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD)-sanitize && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 # Reconfigures with PREFIX so the unit file names the installed paths.
 install: deps
@@ -35,8 +36,24 @@ install: deps
 	cmake --build $(BUILD) -j $(JOBS)
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DFUZZ=ON -DSANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	./scripts/run-fuzzers $(BUILD)-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-sanitize
+	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz
+
+# Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
+# limit server (bench/run-bench; results in bench/results/<date>/).
+.PHONY: bench bench-quick
+bench: build
+	./bench/run-bench --build $(BUILD)
+
+bench-quick: build
+	./bench/run-bench --quick --build $(BUILD)

@@ -1,9 +1,12 @@
-// argv -> Config -> Server::run(); nothing else.
+// argv -> Config -> Server::run(), or argv -> a client command (publish, subscribe, stats).
 #include "config/command_line.hpp"
 #include "server.hpp"
 
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <string>
+#include <vector>
 
 int main(int argc, char** argv) {
     try {
@@ -12,7 +15,23 @@ int main(int argc, char** argv) {
             std::fputs(inv.message.c_str(), inv.exit_status == 0 ? stdout : stderr);
             return inv.exit_status;
         }
-        ssehub::Server server(inv.serve);
+        if (inv.command == ssehub::config::Command::Client)
+            return ssehub::cli::run_client_command(inv.client);
+        // SIGHUP parses the same command line again, which re-reads the config file.
+        std::vector<std::string> args(argv, argv + argc);
+        auto reload = [args](std::string& error) -> std::optional<ssehub::config::Config> {
+            std::vector<const char*> again;
+            for (const std::string& a : args)
+                again.push_back(a.c_str());
+            auto next =
+                ssehub::config::parse_command_line(static_cast<int>(again.size()), again.data());
+            if (next.exit_now) {
+                error = next.message.substr(0, next.message.find('\n'));
+                return std::nullopt;
+            }
+            return next.serve;
+        };
+        ssehub::Server server(inv.serve, reload);
         if (inv.check_config) {
             std::puts("configuration is valid");
             return 0;

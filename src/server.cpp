@@ -123,6 +123,18 @@ void Server::raise_fd_limit() {
 
 int Server::run() {
     raise_fd_limit();
+    // Handlers first: a SIGTERM that arrives as soon as we listen must still shut down cleanly.
+    std::signal(SIGPIPE, SIG_IGN);
+    uv_signal_init(&loop_, &sigterm_);
+    uv_signal_init(&loop_, &sigint_);
+    uv_signal_init(&loop_, &sighup_);
+    sigterm_.data = sigint_.data = sighup_.data = this;
+    uv_signal_start(&sigterm_, on_signal, SIGTERM);
+    uv_signal_start(&sigint_, on_signal, SIGINT);
+    uv_signal_start(&sighup_, on_signal, SIGHUP);
+    uv_timer_init(&loop_, &tick_);
+    uv_timer_init(&loop_, &grace_);
+    tick_.data = grace_.data = this;
     try {
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
         ctx_.hub = hub_.get();
@@ -146,20 +158,9 @@ int Server::run() {
         for (net::Listener* l : listeners_)
             l->close();
         listeners_.clear();
+        close_loop_handles();
         return 1;
     }
-
-    uv_signal_init(&loop_, &sigterm_);
-    uv_signal_init(&loop_, &sigint_);
-    uv_signal_init(&loop_, &sighup_);
-    sigterm_.data = sigint_.data = sighup_.data = this;
-    uv_signal_start(&sigterm_, on_signal, SIGTERM);
-    uv_signal_start(&sigint_, on_signal, SIGINT);
-    uv_signal_start(&sighup_, on_signal, SIGHUP);
-    std::signal(SIGPIPE, SIG_IGN);
-    uv_timer_init(&loop_, &tick_);
-    uv_timer_init(&loop_, &grace_);
-    tick_.data = grace_.data = this;
     uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
 
 #ifdef SSEHUB_HAVE_REDIS

@@ -1,11 +1,14 @@
 #include "config/command_line.hpp"
 
+#include "cli/client_commands.hpp"
 #include "config/cidr.hpp"
+#include "config/config_file.hpp"
 #include "config/size_value.hpp"
 #include "redis/redis_url.hpp"
 
 #include <CLI/CLI.hpp>
-#include <map>
+#include <cctype>
+#include <optional>
 
 namespace ssehub::config {
 
@@ -35,6 +38,7 @@ const CLI::Validator listen_check(
 
 const CLI::Validator redis_url_check(
     [](std::string& text) -> std::string {
+        if (text.empty()) return ""; // no Redis: a lone hub (the config file's way to say so)
 #ifndef SSEHUB_HAVE_REDIS
         return "built without Redis support (rebuild with libhiredis-dev installed)";
 #else
@@ -46,10 +50,21 @@ const CLI::Validator redis_url_check(
     },
     "URL");
 
+// Options whose text is turned into a value after parsing (sizes, the log level).
 struct SizeOptions {
     std::string history_bytes = "16M", max_header_bytes = "8K", max_event_bytes = "64K",
-                max_queued_bytes = "1M";
+                max_queued_bytes = "1M", log_level = "info";
 };
+
+std::optional<LogLevel> level_named(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (text == "error") return LogLevel::Error;
+    if (text == "warn") return LogLevel::Warn;
+    if (text == "info") return LogLevel::Info;
+    if (text == "debug") return LogLevel::Debug;
+    return std::nullopt;
+}
 
 void declare_serve_options(CLI::App& serve, Config& c, SizeOptions& sizes) {
     serve
@@ -100,13 +115,13 @@ void declare_serve_options(CLI::App& serve, Config& c, SizeOptions& sizes) {
     serve.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds to flush output on SIGTERM")
         ->check(CLI::Range(0u, 3600u))
         ->capture_default_str();
-    static const std::map<std::string, LogLevel> levels = {{"error", LogLevel::Error},
-                                                           {"warn", LogLevel::Warn},
-                                                           {"info", LogLevel::Info},
-                                                           {"debug", LogLevel::Debug}};
-    serve.add_option("--log-level", c.log_level, "error, warn, info or debug")
-        ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
-        ->default_str("info");
+    serve.add_option("--log-level", sizes.log_level, "error, warn, info or debug")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                return level_named(text) ? "" : "'" + text + "' is not error, warn, info or debug";
+            },
+            "LEVEL"))
+        ->capture_default_str();
     serve
         .add_option("--redis", c.redis,
                     "Scale out on Redis Streams: redis://[user@]host:port/db or unix:/path")
@@ -135,6 +150,7 @@ void apply_sizes(const SizeOptions& s, Config& c) {
     c.max_header_bytes = *parse_size(s.max_header_bytes);
     c.max_event_bytes = *parse_size(s.max_event_bytes);
     c.max_queued_bytes = *parse_size(s.max_queued_bytes);
+    c.log_level = *level_named(s.log_level);
 }
 
 } // namespace
@@ -146,18 +162,21 @@ Invocation parse_command_line(int argc, const char* const* argv) {
     app.set_version_flag("--version", "ssehub " SSEHUB_VERSION);
     app.require_subcommand(1);
     CLI::App* serve = app.add_subcommand("serve", "Run the hub daemon");
-    serve->set_config("--config", "", "Config file (every option is also a key)");
+    // Read by apply_config_file() after the command line (CLI11 2.1 reads config files only
+    // for the top-level app, and the command line must win over the file).
+    std::string config_file;
+    serve->add_option("--config", config_file,
+                      "Config file: every option is also a key (see ssehub.conf(5))");
     serve->add_flag("--check-config", inv.check_config,
                     "Validate the options and config file, then exit");
     declare_serve_options(*serve, inv.serve, sizes);
+    cli::declare_client_commands(app, inv.client);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
         inv.exit_now = true;
-        inv.message = app.help();
-        for (CLI::App* sub : app.get_subcommands())
-            inv.message = sub->help();
+        inv.message = app.help(); // the chosen subcommand's help when there is one
         return inv;
     } catch (const CLI::CallForVersion&) {
         inv.exit_now = true;
@@ -169,6 +188,22 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         inv.message = std::string("ssehub: ") + e.what() + "\nRun 'ssehub --help' for usage.\n";
         return inv;
     }
+    if (inv.client.command != cli::ClientCommand::None) {
+        inv.command = Command::Client;
+        return inv;
+    }
+    if (!config_file.empty()) {
+        try {
+            apply_config_file(*serve, config_file);
+        } catch (const CLI::Error& e) {
+            // A bad file is a usage error, but --check-config promises 0 or 1.
+            inv.exit_now = true;
+            inv.exit_status = inv.check_config ? 1 : 2;
+            inv.message = std::string("ssehub: ") + e.what() + "\n";
+            return inv;
+        }
+        inv.serve.config_file = config_file;
+    }
     apply_sizes(sizes, inv.serve);
     if (std::string bad = check_redis_options(inv.serve); !bad.empty()) {
         inv.exit_now = true;
@@ -176,8 +211,6 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         inv.message = "ssehub: " + bad + "\nRun 'ssehub --help' for usage.\n";
         return inv;
     }
-    if (auto* opt = serve->get_option_no_throw("--config"); opt && opt->count() > 0)
-        inv.serve.config_file = opt->as<std::string>();
     return inv;
 }
 

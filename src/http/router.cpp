@@ -64,7 +64,7 @@ bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
 // for a lone hub, once Redis has stored the event otherwise.
 void publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast) {
     if (ctx.shutting_down) {
-        c.reject(503, Rejected::BadRequest, "the hub is shutting down", "Retry-After: 5\r\n");
+        c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
         return;
     }
     if (auto bad = sse::validate_event(f.event, f.topic, f.data, ctx.config.max_event_bytes)) {
@@ -81,7 +81,9 @@ void handle_publish(Connection& c, const Request& req, Context& ctx) {
     const std::string* type = req.header("content-type");
     auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
     if (auto* err = std::get_if<BodyError>(&decoded)) {
-        c.reject(err->status, Rejected::BadRequest, err->reason);
+        c.reject(err->status,
+                 err->status == 415 ? Rejected::UnsupportedMediaType : Rejected::BadRequest,
+                 err->reason);
         return;
     }
     publish(c, ctx, std::get<PublishFields>(decoded), false);

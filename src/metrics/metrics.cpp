@@ -28,6 +28,12 @@ std::string_view label(Rejected r) {
         return "not_found";
     case Rejected::MethodNotAllowed:
         return "method_not_allowed";
+    case Rejected::UnsupportedMediaType:
+        return "unsupported_media_type";
+    case Rejected::ShuttingDown:
+        return "shutting_down";
+    case Rejected::StateUnwritable:
+        return "state_unwritable";
     case Rejected::Unavailable:
         return "unavailable";
     case Rejected::Count_:
@@ -114,7 +120,8 @@ std::string Metrics::render(uint64_t now_ms) const {
     metric(out, "events_published_total", "counter", "Events published.", events_published);
     metric(out, "deliveries_total", "counter", "Events queued to a subscriber (live and replay).",
            deliveries);
-    metric(out, "bytes_written_total", "counter", "Bytes handed to subscriber sockets.",
+    metric(out, "bytes_written_total", "counter",
+           "Bytes queued to subscriber sockets (stream openings, events, gaps, heartbeats).",
            bytes_written);
     metric(out, "slow_subscribers_dropped_total", "counter",
            "Subscribers closed because their queued output passed max-queued-bytes.",

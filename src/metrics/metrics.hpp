@@ -22,7 +22,10 @@ enum class Rejected : uint8_t {
     Forbidden,    // 403
     NotFound,
     MethodNotAllowed,
-    Unavailable, // 503: the event cannot be stored now (Redis down)
+    UnsupportedMediaType, // 415
+    ShuttingDown,         // 503 while draining
+    StateUnwritable,      // 503: no id can be issued safely
+    Unavailable,          // 503: the event cannot be stored now (Redis down)
     Count_
 };
 std::string_view label(Rejected r);

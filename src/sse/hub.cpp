@@ -89,6 +89,7 @@ void Hub::add(Subscriber* s, std::vector<std::string> topics, const std::string*
     heartbeat_.push_back(s, now_ms);
     ++metrics_.subscribers;
     deliver(s, open_frame_, now_ms);
+    metrics_.bytes_written += open_frame_->size();
 
     if (resume) {
         ++metrics_.replays;
@@ -131,8 +132,10 @@ FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) con
 
 void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
                    uint64_t now_ms) {
-    deliver(s, gap_frame(reason, requested), now_ms);
+    FrameRef frame = gap_frame(reason, requested);
+    deliver(s, frame, now_ms);
     ++metrics_.gaps;
+    metrics_.bytes_written += frame->size();
 }
 
 void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {

@@ -1,6 +1,10 @@
 #include "sse/local_sink.hpp"
 
+#include "log.hpp"
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace ssehub::sse {
 
@@ -19,8 +23,10 @@ PendingPublish* LocalSink::publish(const PublishRequest& r, PublishWaiter& waite
     outcome.broadcast = r.broadcast;
     auto id = ids_.next(wall_ms());
     if (!id) {
+        log::error("cannot write " + ids_.state_file() + ": " + std::strerror(errno) +
+                   "; refusing to publish until it can be written");
         outcome.status = 503;
-        outcome.kind = metrics::Rejected::BadRequest;
+        outcome.kind = metrics::Rejected::StateUnwritable;
         outcome.reason = "cannot record the event id in the state directory; see the hub's log";
         outcome.retry_after_s = 5;
         waiter.on_published(outcome);

@@ -1,0 +1,21 @@
+// The small part of a URL the benchmark needs: http://HOST:PORT/PATH with a numeric IPv4
+// host (or "localhost"). Loopback benchmarks need nothing more, and refusing the rest keeps
+// name resolution out of the timed path.
+#pragma once
+
+#include <netinet/in.h>
+#include <string>
+
+namespace bench {
+
+struct Url {
+    std::string host; // as given, for the Host header
+    uint16_t port = 80;
+    std::string target; // path and query, at least "/"
+    sockaddr_in addr{};
+};
+
+// Throws std::invalid_argument naming the problem.
+Url parse_url(const std::string& text);
+
+} // namespace bench

@@ -1,0 +1,132 @@
+#include "cli/client_commands.hpp"
+
+#include "cli/url.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace ssehub::cli {
+
+namespace {
+
+const CLI::Validator url_check(
+    [](std::string& text) -> std::string {
+        std::string error;
+        return parse_url(text, error) ? std::string() : error;
+    },
+    "");
+
+// Tokens and ids go into header lines: CR, LF and other control bytes would forge headers.
+const CLI::Validator header_value_check(
+    [](std::string& text) -> std::string {
+        for (char c : text)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                return "contains a control character (CR, LF, NUL...), which cannot be sent in "
+                       "a header";
+        return {};
+    },
+    "");
+
+const CLI::Validator stdin_marker_check(
+    [](std::string& text) -> std::string {
+        return text == "-" ? std::string()
+                           : "unexpected argument '" + text +
+                                 "': only '-' (read the data from standard input) may stand here";
+    },
+    "");
+
+const CLI::Validator at_least_one(
+    [](std::string& text) -> std::string {
+        bool digits = !text.empty() && text.size() <= 18 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+        return digits && text.find_first_not_of('0') != std::string::npos
+                   ? std::string()
+                   : "'" + text + "' is not a whole number of at least 1";
+    },
+    "");
+
+void add_connection_options(CLI::App& cmd, ClientOptions& o) {
+    cmd.add_option("--url", o.url, "Hub to talk to: http://HOST[:PORT][/PREFIX] or unix:/path")
+        ->check(url_check)
+        ->type_name("URL")
+        ->capture_default_str();
+    cmd.add_option("--token", o.token,
+                   "Bearer token sent as 'Authorization: Bearer TOKEN' (default: $SSEHUB_TOKEN)")
+        ->envname("SSEHUB_TOKEN")
+        ->check(header_value_check)
+        ->type_name("TOKEN");
+}
+
+void declare_publish(CLI::App& app, ClientOptions& o) {
+    CLI::App* cmd = app.add_subcommand("publish", "Publish one event to a running hub; print "
+                                                  "the id it was given");
+    add_connection_options(*cmd, o);
+    CLI::Option* event =
+        cmd->add_option("--event", "Event type (the hub's default: message)")->type_name("TYPE");
+    CLI::Option* topic =
+        cmd->add_option("--topic", "Topic to publish to (default: none)")->type_name("TOPIC");
+    CLI::Option* data = cmd->add_option("--data", "Event data, sent as given (may hold newlines)")
+                            ->type_name("DATA");
+    CLI::Option* file =
+        cmd->add_option("--data-file",
+                        "Read the event data from FILE (one trailing newline is dropped)")
+            ->type_name("FILE");
+    CLI::Option* from_stdin =
+        cmd->add_option("stdin", "Give '-' to read the event data from standard input (one "
+                                 "trailing newline is dropped)")
+            ->check(stdin_marker_check)
+            ->type_name("-");
+    data->excludes(file)->excludes(from_stdin);
+    file->excludes(from_stdin);
+    cmd->callback([&o, event, topic, data, file, from_stdin] {
+        o.command = ClientCommand::Publish;
+        if (event->count()) o.event = event->as<std::string>();
+        if (topic->count()) o.topic = topic->as<std::string>();
+        if (data->count()) o.data = data->as<std::string>();
+        if (file->count()) o.data_file = file->as<std::string>();
+        o.data_from_stdin = from_stdin->count() > 0;
+    });
+}
+
+void declare_subscribe(CLI::App& app, ClientOptions& o) {
+    CLI::App* cmd = app.add_subcommand(
+        "subscribe", "Print the events of a running hub as they arrive; reconnect and resume "
+                     "when the connection drops");
+    add_connection_options(*cmd, o);
+    cmd->add_option("--topic", o.topics, "Receive only events of this topic (repeatable)")
+        ->type_name("TOPIC");
+    CLI::Option* last_id =
+        cmd->add_option("--last-event-id", "Resume after this event id (sent as Last-Event-ID)")
+            ->check(header_value_check)
+            ->type_name("ID");
+    cmd->add_flag("--json", o.json, "One JSON object a line: {\"id\":..,\"event\":..,\"data\":..}");
+    cmd->add_option("--max-events", o.max_events, "Exit 0 after printing N events")
+        ->check(at_least_one)
+        ->type_name("N");
+    cmd->callback([&o, last_id] {
+        o.command = ClientCommand::Subscribe;
+        if (last_id->count()) o.last_event_id = last_id->as<std::string>();
+    });
+}
+
+void declare_stats(CLI::App& app, ClientOptions& o) {
+    CLI::App* cmd = app.add_subcommand(
+        "stats", "Summarise a running hub's /metrics: subscribers, events/s, deliveries, drops");
+    add_connection_options(*cmd, o);
+    cmd->add_flag("--json", o.json, "Print the summary as one JSON object");
+    cmd->add_option("--interval", o.interval_s,
+                    "Seconds between the two samples that measure events/s (0: one sample)")
+        ->check(CLI::Range(0.0, 3600.0).description(""))
+        ->type_name("SECONDS")
+        ->capture_default_str();
+    cmd->callback([&o] { o.command = ClientCommand::Stats; });
+}
+
+} // namespace
+
+void declare_client_commands(CLI::App& app, ClientOptions& options) {
+    declare_publish(app, options);
+    declare_subscribe(app, options);
+    declare_stats(app, options);
+}
+
+} // namespace ssehub::cli

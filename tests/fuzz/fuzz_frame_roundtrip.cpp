@@ -1,0 +1,35 @@
+// Frame encoder round trip: any event the hub accepts must reach an EventSource as exactly
+// one event with the same type, the same data (line breaks normalised to LF) and its id.
+#include "sse/event_validation.hpp"
+#include "sse/frame_encoder.hpp"
+#include "sse_reference_parser.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
+    std::string_view input(reinterpret_cast<const char*>(bytes), size);
+    size_t split = input.find('\x01');
+    std::string_view type = split == std::string_view::npos ? "message" : input.substr(0, split);
+    std::string_view data = split == std::string_view::npos ? input : input.substr(split + 1);
+    if (ssehub::sse::validate_event(type, "", data, 1 << 20)) return 0; // refused: never sent
+
+    ssehub::sse::EventId id{static_cast<uint64_t>(size) * 1000, static_cast<uint64_t>(split)};
+    ssehub::sse::FrameRef frame = ssehub::sse::encode_event(&id, type, data);
+    auto events = ssehub::fuzz::parse_event_stream(frame->view());
+
+    std::string expected;
+    for (size_t i = 0; i < data.size(); ++i) {
+        if (data[i] == '\r') {
+            expected += '\n';
+            if (i + 1 < data.size() && data[i + 1] == '\n') ++i;
+        } else {
+            expected += data[i];
+        }
+    }
+    if (events.size() != 1 || events[0].type != type || events[0].data != expected ||
+        events[0].last_event_id != id.to_string())
+        std::abort();
+    return 0;
+}
