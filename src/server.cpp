@@ -209,10 +209,10 @@ void Server::reload() {
     if (reloader_) next = reloader_(error);
     try {
         if (!next) throw std::runtime_error(error);
-        if (next->listen != ctx_.config.listen || next->state_dir != ctx_.config.state_dir ||
-            next->redis != ctx_.config.redis || next->redis_stream != ctx_.config.redis_stream)
-            log::warn("listen, state-dir, redis and redis-stream changes take effect only after "
-                      "a restart");
+        if (next->listen != ctx_.config.listen || next->state_dir != ctx_.config.state_dir)
+            log::warn("listen and state-dir changes take effect only after a restart");
+        if (next->redis != ctx_.config.redis || next->redis_stream != ctx_.config.redis_stream)
+            log::warn("redis and redis-stream changes take effect only after a restart");
         next->listen = ctx_.config.listen;
         next->state_dir = ctx_.config.state_dir;
         next->redis = ctx_.config.redis;

@@ -5,6 +5,9 @@ XADD trims the stream; pipelined publishes are answered in order; a publisher th
 Redis answers is forgotten safely."""
 
 import json
+import os
+import signal as signals
+import tempfile
 import threading
 import unittest
 
@@ -165,6 +168,25 @@ class FanOutTest(RedisTestCase):
         self.wait_read(node, 1)
         self.assertEqual(metric(node.addr, "ssehub_redis_xadd_duration_seconds_count"), 1)
         self.assertEqual(metric(node.addr, "ssehub_events_published_total"), 1)
+
+    def test_redis_keys_in_the_config_file_and_a_reload(self):
+        redis = self.start_redis()
+        fd, path = tempfile.mkstemp(prefix="ssehub-conf-")
+        self.addCleanup(os.unlink, path)
+        with os.fdopen(fd, "w") as f:
+            f.write('redis = "%s"\nredis-stream = "site:events"\n' % redis.url)
+        node = self.start_hub("--config", path)
+        wait_until(lambda: metric(node.addr, "ssehub_redis_up") == 1, timeout=10)
+        answer = publish_ok(node.addr, "tick", "x")
+        self.assertEqual(redis.call("XRANGE", "site:events", "-", "+")[0][0].decode(),
+                         answer["id"])
+        with open(path, "w") as f:
+            f.write('redis = "%s"\nredis-stream = "other"\n' % redis.url)
+        node.signal(signals.SIGHUP)
+        node.wait_for_log(r"warn: redis and redis-stream changes take effect only after a restart")
+        node.wait_for_log(r"info: reloaded configuration")
+        publish_ok(node.addr, "tick", "y")
+        self.assertEqual(redis.call("XLEN", "site:events"), 2)
 
     def test_a_lone_hub_does_not_show_redis_metrics(self):
         hub = self.start_hub()
