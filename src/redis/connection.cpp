@@ -21,26 +21,37 @@ void on_poll(uv_poll_t* handle, int status, int events) {
     if (p->context && (ready & UV_WRITABLE)) redisAsyncHandleWrite(p->context);
 }
 
-void watch(void* privdata, int add, int remove) {
-    auto* p = static_cast<redisLibuvEvents*>(privdata);
-    p->events = (p->events | add) & ~remove;
-    if (p->events)
-        uv_poll_start(&p->handle, p->events, on_poll);
+// Every add/del hook used to call uv_poll_start, which costs an epoll_ctl or two even when
+// nothing changes; hiredis re-adds reading after every read and write.
+void watch(redisLibuvEvents* p, int add, int remove) {
+    int events = (p->events | add) & ~remove;
+    bool active = uv_is_active(reinterpret_cast<uv_handle_t*>(&p->handle));
+    if (events == p->events && (active || events == 0)) return;
+    p->events = events;
+    if (events)
+        uv_poll_start(&p->handle, events, on_poll);
     else
         uv_poll_stop(&p->handle);
 }
 
+redisLibuvEvents* events_of(void* privdata) {
+    return static_cast<redisLibuvEvents*>(privdata);
+}
+
 void add_read(void* p) {
-    watch(p, UV_READABLE, 0);
+    watch(events_of(p), UV_READABLE, 0);
 }
 void del_read(void* p) {
-    watch(p, 0, UV_READABLE);
+    watch(events_of(p), 0, UV_READABLE);
 }
-void add_write(void* p) {
+void add_write(void* privdata) {
+    redisLibuvEvents* p = events_of(privdata);
+    auto* c = p->context ? static_cast<Connection*>(p->context->data) : nullptr;
+    if (c && c->defer_write()) return;
     watch(p, UV_WRITABLE, 0);
 }
 void del_write(void* p) {
-    watch(p, 0, UV_WRITABLE);
+    watch(events_of(p), 0, UV_WRITABLE);
 }
 
 } // namespace
@@ -105,7 +116,44 @@ void Connection::open(const RedisUrl& url, const std::string& password, const st
     if (!queued) lost("cannot queue the handshake");
 }
 
+void Connection::start() {
+    uv_check_init(loop_, &flush_);
+    flush_.data = this;
+}
+
+void Connection::stop() {
+    close();
+    uv_close(reinterpret_cast<uv_handle_t*>(&flush_), nullptr);
+}
+
+// Commands queued while the loop handles this round of input are written together when the
+// round is over (libuv's check phase), in one write(), without asking epoll whether the socket
+// is writable first. Only what the socket does not take waits for a writable event.
+bool Connection::defer_write() {
+    if (!connected_ || flushing_) return false;
+    if (!flush_pending_) {
+        flush_pending_ = true;
+        uv_check_start(&flush_, on_flush);
+    }
+    return true;
+}
+
+void Connection::on_flush(uv_check_t* check) noexcept {
+    auto* c = static_cast<Connection*>(check->data);
+    uv_check_stop(check);
+    c->flush_pending_ = false;
+    if (!c->ac_) return;
+    c->flushing_ = true; // what is left after this write waits for a writable event
+    redisAsyncHandleWrite(c->ac_);
+    c->flushing_ = false;
+}
+
 void Connection::close() {
+    if (flush_pending_) {
+        uv_check_stop(&flush_);
+        flush_pending_ = false;
+    }
+    connected_ = false;
     if (!ac_) return;
     redisAsyncContext* ac = ac_;
     ac_ = nullptr;
@@ -167,9 +215,11 @@ void Connection::on_connect(const redisAsyncContext* ac, int status) {
     if (status != REDIS_OK) {
         c->ac_ = nullptr; // hiredis frees it when this returns
         c->ready_ = false;
+        c->connected_ = false;
         c->lost(std::string("cannot connect: ") + (ac->errstr ? ac->errstr : "unknown error"));
         return;
     }
+    c->connected_ = true;
     // Notices a Redis host that vanished without a word; sets an error on a Unix socket.
     if (c->tcp_) redisEnableKeepAlive(const_cast<redisContext*>(&ac->c));
 }

@@ -50,6 +50,11 @@ class Connection {
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
+    // The libuv handle of the connection itself (not of a context): start() once before the
+    // first open(), stop() once at the end (it also closes), then let the loop run.
+    void start();
+    void stop();
+
     // Starts connecting. A failure that shows at once is reported through on_lost() too.
     // The handshake also checks that `stream` is a stream (or not there yet).
     void open(const RedisUrl& url, const std::string& password, const std::string& stream);
@@ -64,6 +69,10 @@ class Connection {
     // the connection cannot take it: the handler is then never called.
     bool command(ReplyHandler& handler, std::initializer_list<std::string_view> args);
     bool command(ReplyHandler& handler, int argc, const char** argv, const size_t* lens);
+
+    // For the adapter: write queued commands at the end of this loop round rather than on a
+    // writable event; false when that is not possible yet (still connecting).
+    bool defer_write();
 
     // For the owner's watchdog: replies awaited, and the loop time of the last progress
     // (a reply, or the first command after a quiet spell).
@@ -82,6 +91,7 @@ class Connection {
     static void on_connect(const redisAsyncContext* ac, int status);
     static void on_disconnect(const redisAsyncContext* ac, int status);
     static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
+    static void on_flush(uv_check_t* check) noexcept;
     void lost(const std::string& reason);
 
     uv_loop_t* loop_;
@@ -91,9 +101,13 @@ class Connection {
     Handshake handshake_;
     size_t outstanding_ = 0;
     uint64_t last_progress_ms_ = 0;
+    uv_check_t flush_;
     bool ready_ = false;
     bool lost_reported_ = false;
     bool tcp_ = true;
+    bool connected_ = false; // the socket is connected (the handshake may still be running)
+    bool flush_pending_ = false;
+    bool flushing_ = false;
 };
 
 } // namespace ssehub::redis

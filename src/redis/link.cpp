@@ -34,6 +34,8 @@ void Link::start() {
         t->data = this;
     }
     uv_timer_start(&watchdog_, on_watchdog, watchdog_period_ms, watchdog_period_ms);
+    reader_.start();
+    commands_.start();
     metrics_.enabled = true;
     reason_ = "connecting to Redis at " + url_.to_string();
     log::info("redis: connecting to " + url_.to_string() + ", stream " + stream_);
@@ -158,9 +160,9 @@ void Link::stop() {
     bool started = state_ != State::Idle;
     state_ = State::Stopped;
     metrics_.up = false;
-    reader_.close();
-    commands_.close();
     if (!started) return;
+    reader_.stop();
+    commands_.stop();
     for (uv_timer_t* t : {&teardown_, &retry_, &watchdog_})
         uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
 }
