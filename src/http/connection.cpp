@@ -68,12 +68,20 @@ void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
 void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
     auto* c = static_cast<Connection*>(stream->data);
     if (nread < 0) {
+        if (nread == UV_EOF && c->awaiting_) {
+            // Half-closed after its request: it still gets the answer, then the connection ends.
+            c->finish_after_write_ = true;
+            c->pause_reading();
+            return;
+        }
         // EOF or error. A subscriber that goes away is simply forgotten; it resumes by id.
         c->close();
         return;
     }
     if (nread == 0) return;
-    if (c->state_ == State::Reading && !c->finish_after_write_)
+    if (c->awaiting_)
+        c->hold_input(buf->base, static_cast<size_t>(nread));
+    else if (c->state_ == State::Reading && !c->finish_after_write_)
         c->handle_input(buf->base, static_cast<size_t>(nread));
     // Streaming or lingering: input is read only to notice the close, and discarded.
 }
@@ -120,12 +128,23 @@ void Connection::publish(sse::EventSink& sink, const sse::PublishRequest& reques
     sse::PendingPublish* pending = sink.publish(request, *this);
     if (!pending) return; // answered already
     awaiting_ = pending;
-    // The request timeout now bounds the wait for the answer.
+    // The request timeout now bounds the wait for the answer. Reading goes on (a client that
+    // waits for its answer sends nothing more, and one that closes is noticed).
     deadline_ms_ = uv_now(ctx_.loop) + uint64_t{ctx_.config.request_timeout_s} * 1000;
-    if (!reading_paused_) {
-        uv_read_stop(&h_.stream);
-        reading_paused_ = true;
-    }
+}
+
+// Input that arrives while a publish awaits its answer waits too, in order; a client that
+// pipelines without waiting is read no further than about one more request.
+void Connection::hold_input(const char* data, size_t len) {
+    held_input_.append(data, len);
+    if (held_input_.size() > ctx_.config.max_header_bytes + ctx_.config.max_event_bytes)
+        pause_reading();
+}
+
+void Connection::pause_reading() {
+    if (reading_paused_) return;
+    uv_read_stop(&h_.stream);
+    reading_paused_ = true;
 }
 
 void Connection::on_published(const sse::PublishOutcome& outcome) {

@@ -3,8 +3,8 @@
 //   Reading  -> (publish)          -> awaiting the sink's answer -> respond -> Reading
 //   Reading  -> (subscription)     -> Streaming (a hub Subscriber until it closes)
 //   any      -> Lingering (FIN sent, draining input briefly) -> closed
-// While a publish awaits its answer (Redis), input is not read and pipelined requests already
-// read wait in held_input_, so answers keep the order of the requests.
+// While a publish awaits its answer (Redis), pipelined input waits in held_input_ (bounded),
+// so answers keep the order of the requests.
 // A Connection is created on accept and freed only in its uv_close callback; close() is
 // idempotent and every error path reaches it.
 #pragma once
@@ -77,6 +77,8 @@ class Connection final : public sse::Subscriber, public sse::PublishWaiter {
 
     void refuse_for_descriptors();
     void handle_input(const char* data, size_t len);
+    void hold_input(const char* data, size_t len);
+    void pause_reading();
     void handle_request();
     void wait_for_request(); // (re)starts the request timer
     void linger();

@@ -7,6 +7,7 @@ Redis answers is forgotten safely."""
 import json
 import os
 import signal as signals
+import socket
 import tempfile
 import threading
 import unittest
@@ -158,6 +159,32 @@ class FanOutTest(RedisTestCase):
         self.assert_next_event(client, "tick", "after", answer["id"])
         self.assertEqual(metric(node.addr, 'ssehub_rejected_requests_total{reason="timeout"}'), 10)
         node.assert_alive()
+
+    def test_while_redis_stalls_later_requests_wait_in_order_and_a_half_close_is_answered(self):
+        redis = self.start_redis()
+        node = self.start_node(redis)
+        client = self.subscribe(node.addr)
+        stall = threading.Thread(target=redis.call, args=("DEBUG", "SLEEP", "0.5"))
+        stall.start()
+        self.addCleanup(stall.join, 10)
+        wait_until(lambda: redis_stalled(redis), timeout=5)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        with Conn(node.addr) as pipelined, Conn(node.addr) as half_closed:
+            # One request now, the next ones while the first still awaits Redis.
+            pipelined.send(build_request(node.addr, "POST", "/publish", form, b"data=first"))
+            half_closed.send(build_request(node.addr, "POST", "/publish", form, b"data=half"))
+            half_closed.sock.shutdown(socket.SHUT_WR)
+            pipelined.send(build_request(node.addr, "GET", "/healthz"))
+            pipelined.send(build_request(node.addr, "POST", "/publish", form, b"data=second"))
+            answers = [pipelined.read_response(timeout=10) for _ in range(3)]
+            half = half_closed.read_response(timeout=10)
+            self.assertEqual(half_closed.wait_closed(), b"")
+        self.assertEqual([a.status for a in answers], [202, 200, 202])
+        self.assertEqual(half.status, 202)
+        first, second = (json.loads(answers[i].body)["id"] for i in (0, 2))
+        self.assert_ids_increase([first, second])
+        events = client.next_events(3, timeout=10)
+        self.assertEqual(sorted(e.data for e in events), ["first", "half", "second"])
 
     def test_healthz_metrics_and_a_unix_socket_url(self):
         redis = self.start_redis(unix_socket=True)
