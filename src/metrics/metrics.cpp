@@ -74,7 +74,8 @@ void render_redis(std::string& out, const RedisMetrics& r) {
     metric(out, "redis_history_pages_total", "counter",
            "XRANGE pages read for replays older than the ring.", r.history_pages);
     metric(out, "redis_upstream_gaps_total", "counter",
-           "Reconnections after which the stream no longer held the last id read.",
+           "Times the stream no longer held the last id read (after a reconnection, or "
+           "trimmed past a node that fell behind).",
            r.upstream_gaps);
     out += "# HELP ssehub_redis_xadd_duration_seconds Time from XADD sent to Redis's reply.\n"
            "# TYPE ssehub_redis_xadd_duration_seconds histogram\n";

@@ -2,6 +2,7 @@
 
 #include "log.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <hiredis/hiredis.h>
 #include <string>
@@ -118,7 +119,33 @@ void StreamReader::on_batch(redisReply* reply) {
     metrics_.entries_read += entries->elements;
     uint64_t wall = wall_ms();
     metrics_.read_lag_ms = wall > last_->ms ? wall - last_->ms : 0;
+    // Behind (a large batch) or late (the batch waited long to be read): trimming may be
+    // overtaking this node. Asked before the next XREAD, pipelined: does the stream still hold
+    // where that read starts? If not, what followed it may be gone.
+    size_t large = std::min(options_.read_batch, std::max<size_t>(options_.maxlen / 2, 1));
+    if (entries->elements >= large || metrics_.read_lag_ms >= 250) {
+        std::string id = last_->to_string();
+        if (link_.reader().command(trim_check_reply_, {"XRANGE", options_.stream, id, id}))
+            trim_checks_.push_back(*last_);
+    }
     read_next();
+}
+
+void StreamReader::on_trim_check(redisReply* reply) {
+    sse::EventId checked = trim_checks_.front();
+    trim_checks_.pop_front();
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements > 0) return;
+    // Read up to `checked`, and the stream no longer holds it: trimmed past this node.
+    ++metrics_.upstream_gaps;
+    std::string id = checked.to_string();
+    uint64_t now = uv_now(loop_);
+    if (trim_logged_ms_ == 0 || now - trim_logged_ms_ >= 10000) {
+        trim_logged_ms_ = now;
+        log::warn("redis: this node fell behind stream " + options_.stream +
+                  " by more than its length (MAXLEN ~ history-events): entries may have been "
+                  "trimmed before it read them; subscribers get ssehub.gap");
+    }
+    hub_.send_gap_to_all("upstream_lost", id, now);
 }
 
 } // namespace ssehub::redis

@@ -4,7 +4,10 @@
 // order with the same ids. The first time the link is up it reads the newest entries into the
 // ring (Hub::retain) and so learns where the stream ends; after a reconnection it checks that
 // the stream still holds the last id read (if not, entries were lost: ssehub.gap to every
-// subscriber) and reads on from it.
+// subscriber) and reads on from it. A reader that falls behind by more than the stream's length
+// (MAXLEN) loses entries to trimming before it reads them: after a large or a late batch it
+// asks whether the stream still holds where its next read starts, and if not, subscribers get
+// ssehub.gap.
 #pragma once
 
 #include "metrics/metrics.hpp"
@@ -14,6 +17,7 @@
 #include "redis/stream_entry.hpp"
 #include "sse/hub.hpp"
 
+#include <deque>
 #include <optional>
 #include <uv.h>
 
@@ -40,6 +44,7 @@ class StreamReader final : public Link::Listener {
     void on_newest(redisReply* reply);
     void on_check(redisReply* reply);
     void on_batch(redisReply* reply);
+    void on_trim_check(redisReply* reply);
     void read_next();
     bool take(const redisReply* entry, bool live, uint64_t now_ms);
 
@@ -51,6 +56,9 @@ class StreamReader final : public Link::Listener {
     Reply newest_reply_{this, &StreamReader::on_newest};
     Reply check_reply_{this, &StreamReader::on_check};
     Reply batch_reply_{this, &StreamReader::on_batch};
+    Reply trim_check_reply_{this, &StreamReader::on_trim_check};
+    std::deque<sse::EventId> trim_checks_; // ids asked about, in the order of the replies
+    uint64_t trim_logged_ms_ = 0;
     std::optional<sse::EventId> last_; // the newest id read; none before the first sync
     SkipLog skip_log_;
 };

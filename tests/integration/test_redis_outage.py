@@ -2,14 +2,21 @@
 it -- no subscriber is dropped and heartbeats go on, publishes get 503 with Retry-After while it
 is down, /healthz and /metrics say so, the node reconnects and reads on from the last id it saw,
 and every event accepted before and after is delivered once, in order. A Redis that comes back
-without the entries (no persistence) makes every subscriber get ssehub.gap."""
+without the entries (no persistence), or a node that stalls until the stream is trimmed past it,
+makes its subscribers get ssehub.gap."""
 
 import json
+import signal
 import threading
 import unittest
 
 from harness import http_request, one_line_reason, publish, publish_ok, wait_until
-from redis_harness import RedisTestCase, metric
+from redis_harness import STREAM, RedisTestCase, metric
+
+
+def redis_ms(redis):
+    seconds, micros = redis.call("TIME")
+    return int(seconds) * 1000 + int(micros) // 1000
 
 
 class OutageTest(RedisTestCase):
@@ -99,6 +106,34 @@ class OutageTest(RedisTestCase):
             self.assertEqual((info["reason"], info["requested"]), ("upstream_lost", before))
             self.assert_next_event(client, "tick", "after", after)
         self.assertEqual(metric(a.addr, "ssehub_redis_upstream_gaps_total"), 1)
+
+    def test_a_node_that_falls_behind_the_trimmed_stream_sends_a_gap(self):
+        redis = self.start_redis()
+        a = self.start_node(redis, "--history-events", "10")  # its XADDs trim to ~10 (~100)
+        b = self.start_node(redis)
+        client = self.subscribe(b.addr)
+        first = publish_ok(a.addr, "tick", "first")["id"]
+        self.assert_next_event(client, "tick", "first", first)
+        b.proc.send_signal(signal.SIGSTOP)  # a node that stalls while the stream moves on
+        self.addCleanup(b.proc.send_signal, signal.SIGCONT)
+        ids = [publish_ok(a.addr, "tick", str(k))["id"] for k in range(400)]
+        oldest = redis.call("XRANGE", STREAM, "-", "+", "COUNT", "1")[0][0].decode()
+        self.assertNotEqual(oldest, ids[0], "the stream was not trimmed past B")
+        # B's reply for ids[0] was queued while it stalled; let it be late by Redis's clock.
+        late_ms = int(ids[0].split("-")[0]) + 500
+        wait_until(lambda: redis_ms(redis) >= late_ms, timeout=5)
+        b.proc.send_signal(signal.SIGCONT)
+        client.read_until(lambda: any(e.data == "399" for e in client.events), timeout=10,
+                          what="the last event")
+        events = [e for e in client.events if e.type != "tick" or e.data != "first"]
+        types = [e.type for e in events]
+        self.assertIn("ssehub.gap", types)
+        gap = events[types.index("ssehub.gap")]
+        self.assertEqual(json.loads(gap.data)["reason"], "upstream_lost")
+        after = [int(e.data) for e in events[types.index("ssehub.gap") + 1:]]
+        self.assertEqual(after, list(range(after[0], 400)), "in order, nothing skipped after it")
+        self.assertGreaterEqual(metric(b.addr, "ssehub_redis_upstream_gaps_total"), 1)
+        b.wait_for_log(r"warn: redis: this node fell behind stream")
 
 
 if __name__ == "__main__":
