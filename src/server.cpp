@@ -58,12 +58,12 @@ std::vector<std::string> read_tokens(const std::string& path) {
 } // namespace
 
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
+    apply(config); // may throw (token file): before the loop exists, so nothing leaks
     uv_loop_init(&loop_);
     ctx_.loop = &loop_;
     ctx_.metrics = &metrics_;
     ctx_.on_connection_closed = [this] { maybe_finish_shutdown(); };
     metrics_.start_ms = uv_now(&loop_);
-    apply(config);
 }
 
 Server::~Server() {
