@@ -53,9 +53,11 @@ clean:
 # limit server (bench/run-bench; results in bench/results/<date>/).
 .PHONY: bench bench-quick
 bench: build
+	@./scripts/install-deps bench
 	./bench/run-bench --build $(BUILD)
 
 bench-quick: build
+	@./scripts/install-deps bench
 	./bench/run-bench --quick --build $(BUILD)
 
 # Soak, never part of `make test`: 5 000 subscribers, 10 % churn a minute, a steady 10 events
