@@ -132,6 +132,7 @@ int Server::run() {
         close_loop_handles();
         return 1;
     }
+    last_tick_ms_ = uv_now(&loop_);
     uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
 
     notify("READY=1");
@@ -193,7 +194,13 @@ void Server::on_tick(uv_timer_t* timer) noexcept {
     auto* s = static_cast<Server*>(timer->data);
     uint64_t now = uv_now(&s->loop_);
     s->hub_->send_heartbeats(now);
-    http::Connection::sweep_deadlines(s->ctx_, now);
+    // libuv runs timers before polling for input. After the loop was busy for a while (a
+    // burst of publishes to many subscribers), requests that arrived meanwhile are still
+    // unread in their sockets: sweeping now would cut them for the loop's delay, not theirs.
+    // Sweep on the next tick, after the poll has read them.
+    bool stalled = now - s->last_tick_ms_ > 2 * tick_ms;
+    s->last_tick_ms_ = now;
+    if (!stalled) http::Connection::sweep_deadlines(s->ctx_, now);
 }
 
 void Server::begin_shutdown(int signum) {
