@@ -9,16 +9,9 @@ import socket
 import struct
 import time
 
-from harness import Conn, HubTestCase, connect, http_request, publish_ok, wait_until
+from harness import metrics, Conn, HubTestCase, connect, http_request, publish_ok, wait_until
 
 
-def metrics(addr):
-    out = {}
-    for line in http_request(addr, "GET", "/metrics").body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
 
 
 def fd_count(pid):

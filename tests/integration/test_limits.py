@@ -8,16 +8,10 @@ import time
 import unittest
 
 from harness import (Conn, ConnectionClosed, Hub, HubTestCase, SseClient, connect, http_request,
+                     metrics,
                      publish, publish_ok, wait_until)
 
 
-def metrics(addr):
-    out = {}
-    for line in http_request(addr, "GET", "/metrics").body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
 
 
 def rejected(addr, reason):
