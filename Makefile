@@ -37,7 +37,7 @@ install: deps
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query
+FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DFUZZ=ON -DSANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
@@ -53,7 +53,15 @@ clean:
 # limit server (bench/run-bench; results in bench/results/<date>/).
 .PHONY: bench bench-quick
 bench: build
+	@./scripts/install-deps bench
 	./bench/run-bench --build $(BUILD)
 
 bench-quick: build
+	@./scripts/install-deps bench
 	./bench/run-bench --quick --build $(BUILD)
+
+# Soak, never part of `make test`: 5 000 subscribers, 10 % churn a minute, a steady 10 events
+# a second for 10 minutes (tests/soak/soak.py; ctest runs a 60-s version with 500).
+.PHONY: soak
+soak: build
+	SSEHUB_BIN=$(BUILD)/ssehub python3 tests/soak/soak.py --subscribers 5000 --duration 600 $(SOAK_ARGS)

@@ -69,12 +69,12 @@ std::string read_password(const std::string& path) {
 } // namespace
 
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
+    apply(config); // may throw (token file): before the loop exists, so nothing leaks
     uv_loop_init(&loop_);
     ctx_.loop = &loop_;
     ctx_.metrics = &metrics_;
     ctx_.on_connection_closed = [this] { maybe_finish_shutdown(); };
     metrics_.start_ms = uv_now(&loop_);
-    apply(config);
 }
 
 Server::~Server() {
@@ -161,6 +161,7 @@ int Server::run() {
         close_loop_handles();
         return 1;
     }
+    last_tick_ms_ = uv_now(&loop_);
     uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
 
 #ifdef SSEHUB_HAVE_REDIS
@@ -229,7 +230,13 @@ void Server::on_tick(uv_timer_t* timer) noexcept {
     auto* s = static_cast<Server*>(timer->data);
     uint64_t now = uv_now(&s->loop_);
     s->hub_->send_heartbeats(now);
-    http::Connection::sweep_deadlines(s->ctx_, now);
+    // libuv runs timers before polling for input. After the loop was busy for a while (a
+    // burst of publishes to many subscribers), requests that arrived meanwhile are still
+    // unread in their sockets: sweeping now would cut them for the loop's delay, not theirs.
+    // Sweep on the next tick, after the poll has read them.
+    bool stalled = now - s->last_tick_ms_ > 2 * tick_ms;
+    s->last_tick_ms_ = now;
+    if (!stalled) http::Connection::sweep_deadlines(s->ctx_, now);
 }
 
 void Server::begin_shutdown(int signum) {

@@ -65,6 +65,7 @@ class Server {
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;
+    uint64_t last_tick_ms_ = 0;
     Reloader reloader_;
     bool loop_handles_closed_ = false;
 };

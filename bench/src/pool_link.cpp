@@ -117,6 +117,14 @@ int run_worker(int fd, const PoolConfig& config) {
         500, 500);
     loop.data = &ch;
     uv_run(&loop, UV_RUN_DEFAULT);
+    uv_walk( // what the coordinator's disappearance left open
+        &loop,
+        [](uv_handle_t* h, void*) {
+            if (!uv_is_closing(h)) uv_close(h, nullptr);
+        },
+        nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include "payload.hpp"
 
+#include <cctype>
 #include <llhttp.h>
 
 namespace bench {
@@ -165,6 +166,9 @@ void Publisher::on_answer(Connection& c, bool ok, int status) {
     --in_flight_;
     if (!ok) {
         ++errors_;
+        while (!c.error_body.empty() &&
+               std::isspace(static_cast<unsigned char>(c.error_body.back())))
+            c.error_body.pop_back();
         if (first_error_.empty())
             first_error_ = "event " + std::to_string(c.seq) + ": HTTP " + std::to_string(status) +
                            " " + c.error_body;

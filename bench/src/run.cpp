@@ -29,6 +29,18 @@ rlim_t raise_descriptor_limit() {
     return lim.rlim_cur;
 }
 
+// Closes what a stopped loop still holds (after a finish timeout) and releases the loop.
+void close_loop(uv_loop_t* loop) {
+    uv_walk(
+        loop,
+        [](uv_handle_t* h, void*) {
+            if (!uv_is_closing(h)) uv_close(h, nullptr);
+        },
+        nullptr);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+}
+
 constexpr rlim_t reserved_descriptors = 256; // publishers, channels, stdio, libuv
 constexpr double finish_timeout_s = 30;
 
@@ -122,6 +134,7 @@ int Run::execute() {
 
     start_links();
     uv_run(&loop_, UV_RUN_DEFAULT);
+    close_loop(&loop_);
 
     for (pid_t pid : workers_)
         waitpid(pid, nullptr, 0);

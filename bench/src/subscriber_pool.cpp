@@ -6,6 +6,12 @@
 #include <arpa/inet.h>
 #include <bit>
 #include <llhttp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24 // Linux 4.2; older C libraries lack the name
+#endif
 
 namespace bench {
 
@@ -112,9 +118,17 @@ void SubscriberPool::connect_next() {
     sockaddr_in source{};
     source.sin_family = AF_INET;
     source.sin_addr.s_addr = htonl(0x7f000001u + global % config_.source_addresses);
-    uv_tcp_init(loop_, &s.tcp);
+    uv_tcp_init_ex(loop_, &s.tcp, AF_INET);
     s.tcp.data = &s;
     ++handles_open_;
+    // Choose the port at connect(), per destination, rather than at bind(): the kernel then
+    // need not find a port free for every destination, which is slow when thousands are taken
+    // (and other benchmarks on the machine may share these source addresses).
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&s.tcp), &fd) == 0) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    }
     s.state = Subscriber::State::Connecting;
     ++connecting_;
     s.connect_start_ns = now_ns();

@@ -1,6 +1,35 @@
 #include "net/write_queue.hpp"
 
+#include <cerrno>
+#include <sys/socket.h>
+
 namespace ssehub::net {
+
+// The hot path of every delivery. send() on the socket skips the VFS write path that
+// uv_try_write's write() takes; the result is read the same way (bytes taken, or UV_EAGAIN,
+// or a libuv error).
+int WriteQueue::try_send(const char* data, size_t size) {
+    if (fd_ < 0) {
+        uv_os_fd_t fd;
+        if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream_), &fd) != 0) {
+            uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(size));
+            return uv_try_write(stream_, &buf, 1);
+        }
+        fd_ = fd;
+    }
+#ifdef MSG_NOSIGNAL
+    constexpr int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+#else
+    constexpr int flags = MSG_DONTWAIT; // SIGPIPE is ignored process-wide
+#endif
+    for (;;) {
+        ssize_t n = ::send(fd_, data, size, flags);
+        if (n >= 0) return static_cast<int>(n);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return UV_EAGAIN;
+        return -errno;
+    }
+}
 
 int WriteQueue::push(const sse::FrameRef& frame) {
     if (failed_) return UV_EPIPE;
@@ -8,8 +37,7 @@ int WriteQueue::push(const sse::FrameRef& frame) {
     if (size == 0) return 0;
     size_t written = 0;
     if (!writing_ && head_ == frames_.size()) {
-        uv_buf_t buf = uv_buf_init(const_cast<char*>(frame->data()), static_cast<unsigned>(size));
-        int r = uv_try_write(stream_, &buf, 1);
+        int r = try_send(frame->data(), size);
         if (r == static_cast<int>(size)) return 0;
         if (r < 0 && r != UV_EAGAIN) {
             failed_ = true;

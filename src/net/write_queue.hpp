@@ -29,12 +29,14 @@ class WriteQueue {
     bool failed() const { return failed_; }
 
   private:
+    int try_send(const char* data, size_t size);
     void start_write();
     static void on_write(uv_write_t* req, int status) noexcept;
 
     static constexpr size_t max_bufs_per_write = 64;
 
     uv_stream_t* stream_; // not owned: the connection's handle
+    int fd_ = -1;         // its descriptor, looked up at the first write
     OnDone on_done_;
     void* owner_;
     std::vector<sse::FrameRef> frames_; // frames_[head_..] are unsent or in flight

@@ -3,7 +3,7 @@ the test did."""
 
 import re
 
-from harness import HubTestCase, SseClient, http_request, publish, publish_ok, wait_until
+from harness import HubTestCase, metrics, SseClient, http_request, publish, publish_ok, wait_until
 
 LINE = re.compile(r'^ssehub_[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9]+$')
 
@@ -14,13 +14,6 @@ def scrape(addr):
     return r
 
 
-def values(body):
-    out = {}
-    for line in body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
 
 
 class MetricsTest(HubTestCase):
@@ -55,7 +48,7 @@ class MetricsTest(HubTestCase):
         resumed.next_events(3)
         gap = self.subscribe(hub.addr, headers={"Last-Event-ID": "1-1"})
         gap.next_events(5)
-        m = values(scrape(hub.addr).body)
+        m = metrics(hub.addr)
         self.assertEqual(m["ssehub_subscribers"], 4)
         self.assertEqual(m["ssehub_events_published_total"], 4)
         # live: 3 + 2; replay: 3 (after ids[0]) + 4 (after the gap)
@@ -70,7 +63,7 @@ class MetricsTest(HubTestCase):
         self.assertGreater(m["ssehub_bytes_written_total"], 0)
         for c in (a, b, resumed, gap):
             c.close()
-        wait_until(lambda: values(scrape(hub.addr).body)["ssehub_subscribers"] == 0)
+        wait_until(lambda: metrics(hub.addr)["ssehub_subscribers"] == 0)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from harness import (Conn, Hub, HubTestCase, http_request, parse_id, publish_ok, signal as
+from harness import (Conn, metrics, Hub, HubTestCase, http_request, parse_id, publish_ok, signal as
                      legacy_signal, wait_until)
 
 
@@ -21,12 +21,6 @@ def publish_many(addr, n, prefix="e", topic=None):
     return [publish_ok(addr, "tick", "%s%d" % (prefix, i), topic)["id"] for i in range(n)]
 
 
-def metric(addr, name):
-    body = http_request(addr, "GET", "/metrics").body.decode()
-    for line in body.splitlines():
-        if line.startswith(name + " "):
-            return int(line.split()[1])
-    raise AssertionError("metric %s missing" % name)
 
 
 class ResumeTest(HubTestCase):
@@ -105,7 +99,7 @@ class GapTest(HubTestCase):
         self.assertEqual(info["oldest"], ids[3])
         for i in (3, 4, 5):
             self.assert_next_event(client, "tick", "e%d" % i, ids[i])
-        self.assertEqual(metric(hub.addr, "ssehub_gaps_total"), 1)
+        self.assertEqual(metrics(hub.addr)["ssehub_gaps_total"], 1)
 
     def test_the_last_evicted_id_needs_no_gap(self):
         hub = self.start_hub("--history-events", "3")
@@ -212,7 +206,7 @@ class FlatOutTest(HubTestCase):
         client = self.subscribe(hub.addr, headers={"Last-Event-ID": first})
         events = client.next_events(600, timeout=30)
         self.assertEqual([e.data for e in events], ["%d%s" % (i, chunk) for i in range(600)])
-        self.assertEqual(metric(hub.addr, "ssehub_slow_subscribers_dropped_total"), 0)
+        self.assertEqual(metrics(hub.addr)["ssehub_slow_subscribers_dropped_total"], 0)
 
 
 class RestartTest(unittest.TestCase):
