@@ -2,6 +2,7 @@
 
 #include "config/cidr.hpp"
 #include "config/size_value.hpp"
+#include "config/tls_options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <map>
@@ -115,6 +116,7 @@ Invocation parse_command_line(int argc, const char* const* argv) {
     serve->add_flag("--check-config", inv.check_config,
                     "Validate the options and config file, then exit");
     declare_serve_options(*serve, inv.serve, sizes);
+    declare_tls_options(*serve, inv.serve);
 
     try {
         app.parse(argc, argv);
@@ -135,6 +137,12 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         return inv;
     }
     apply_sizes(sizes, inv.serve);
+    if (std::string bad = check_tls_options(inv.serve); !bad.empty()) {
+        inv.exit_now = true;
+        inv.exit_status = 2;
+        inv.message = "ssehub: " + bad + "\nRun 'ssehub --help' for usage.\n";
+        return inv;
+    }
     if (auto* opt = serve->get_option_no_throw("--config"); opt && opt->count() > 0)
         inv.serve.config_file = opt->as<std::string>();
     return inv;
