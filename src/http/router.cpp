@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include "http/client_script.hpp"
 #include "http/form_decoding.hpp"
 #include "http/index_page.hpp"
 #include "http/publish_body.hpp"
@@ -208,6 +209,14 @@ void route(Responder& c, const Request& req, Context& ctx) {
             c.respond(200, "text/plain; version=0.0.4; charset=utf-8",
                       ctx.metrics->render(uv_now(ctx.loop)));
         }
+        return;
+    }
+    if (path == "/ssehub.js") {
+        if (!is_get)
+            method_not_allowed(c, "GET, HEAD, OPTIONS");
+        else
+            c.respond(200, "text/javascript; charset=utf-8", client_script_js(),
+                      "Cache-Control: no-cache\r\n");
         return;
     }
     c.reject(404, Rejected::NotFound, "not found");
