@@ -63,7 +63,6 @@ std::vector<std::string> read_tokens(const std::string& path) {
 
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
     uv_loop_init(&loop_);
-    flush_list_.init(&loop_);
     ctx_.loop = &loop_;
     ctx_.flush_list = &flush_list_;
     ctx_.metrics = &metrics_;
@@ -135,6 +134,7 @@ int Server::run() {
     uv_signal_start(&sigint_, on_signal, SIGINT);
     uv_signal_start(&sighup_, on_signal, SIGHUP);
     std::signal(SIGPIPE, SIG_IGN);
+    flush_list_.init(&loop_); // after a failed start nothing is left open on the loop
     uv_timer_init(&loop_, &tick_);
     uv_timer_init(&loop_, &grace_);
     tick_.data = grace_.data = this;
