@@ -68,7 +68,13 @@ Server::Server(const config::Config& config, Reloader reloader) : reloader_(std:
     ctx_.metrics = &metrics_;
     ctx_.on_connection_closed = [this] { maybe_finish_shutdown(); };
     metrics_.start_ms = uv_now(&loop_);
-    apply(config);
+    try {
+        apply(config);
+        start_tls(); // a bad certificate fails here, so --check-config finds it too
+    } catch (...) {
+        uv_loop_close(&loop_); // nothing is open on it yet; the destructor will not run
+        throw;
+    }
 }
 
 Server::~Server() {
@@ -116,7 +122,6 @@ int Server::run() {
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
         ctx_.hub = hub_.get();
         ctx_.ids = ids_.get();
-        start_tls();
         start_listening();
     } catch (const std::exception& e) {
         log::error(e.what());

@@ -231,6 +231,9 @@ class TlsCertificates(TlsTestCase):
                 self.assertEqual(r.returncode, 1, r.stderr)
                 self.assertIn(message, r.stderr)
                 self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                r = run_cli(["serve", "--listen", "tls:127.0.0.1:0", "--check-config"] + args)
+                self.assertEqual(r.returncode, 1, "--check-config: " + r.stderr)
+                self.assertIn(message, r.stderr)
 
     def test_tls_options_that_do_not_fit_are_usage_errors(self):
         for args in (["--listen", "tls:127.0.0.1:0"],
