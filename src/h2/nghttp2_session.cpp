@@ -107,13 +107,13 @@ void Nghttp2Session::send_now() {
             over_ = true;
         }
         if (out.flush() < 0) return; // the connection learns it from its write callback
-        // Subscribers whose queue emptied may go on with a replay.
-        std::vector<int32_t> drained;
-        drained.swap(drained_);
+        // Subscribers whose queue emptied may go on with a replay (which only queues: drained_
+        // is filled by nghttp2_session_send alone, so it is not touched while walked).
         uint64_t now = uv_now(ctx_.loop);
-        for (int32_t id : drained)
+        for (int32_t id : drained_)
             if (Stream* s = stream_of(session_, id); s && s->subscribed())
                 ctx_.hub->on_drained(s, now);
+        drained_.clear();
         if (over_ || abandoned_ || !would_block_ || out.queued_bytes() > high_water) break;
         if (round + 1 == max_rounds) schedule_send();
     }
