@@ -3,7 +3,7 @@
 // a downloaded browser), and waits that poll a condition until a deadline.
 'use strict';
 
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
@@ -106,6 +106,13 @@ async function publish(port, fields) {
   return JSON.parse(res.text);
 }
 
+// False when this ssehub was built without OpenSSL (TLS options are then a usage error).
+function haveTls() {
+  const r = spawnSync(BIN, ['serve', '--listen', 'tls:127.0.0.1:0', '--tls-cert', '/dev/null',
+    '--tls-key', '/dev/null', '--check-config'], { encoding: 'utf8' });
+  return !(r.status === 2 && /unavailable/.test(r.stderr));
+}
+
 // Debian's Chromium, headless, fresh profile. Resolves {context, close}, or {skip: reason} when
 // Chromium cannot start.
 async function launchBrowser(options) {
@@ -142,4 +149,4 @@ async function launchBrowser(options) {
   };
 }
 
-module.exports = { waitFor, makeCert, startHub, stopHub, metrics, publish, launchBrowser, tempDir };
+module.exports = { haveTls, waitFor, makeCert, startHub, stopHub, metrics, publish, launchBrowser, tempDir };

@@ -245,5 +245,16 @@ class TlsCertificates(TlsTestCase):
                 self.assertIn("tls", r.stderr.lower())
 
 
+
+@unittest.skipIf(have_tls(harness.hub_binary()), "this ssehub has TLS")
+class WithoutTls(unittest.TestCase):
+    def test_tls_options_say_tls_is_unavailable(self):
+        for args in (["--tls-cert", "c.pem", "--tls-key", "k.pem"],
+                     ["--listen", "tls:127.0.0.1:0", "--tls-cert", "c.pem", "--tls-key", "k.pem"]):
+            r = run_cli(["serve"] + args)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("TLS is unavailable", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -13,9 +13,12 @@ from harness import Conn, SseClient, build_request, connect
 
 
 def have_tls(binary):
-    """True when this ssehub was built with OpenSSL (it accepts --tls-cert)."""
-    r = subprocess.run([binary, "serve", "--help"], capture_output=True, text=True, timeout=10)
-    return "--tls-cert" in r.stdout
+    """True when this ssehub was built with OpenSSL: without it, TLS options are a usage
+    error that says TLS is unavailable."""
+    r = subprocess.run([binary, "serve", "--listen", "tls:127.0.0.1:0", "--tls-cert", "/dev/null",
+                        "--tls-key", "/dev/null", "--check-config"],
+                       capture_output=True, text=True, timeout=10)
+    return not (r.returncode == 2 and "unavailable" in r.stderr)
 
 
 class Certificate:
