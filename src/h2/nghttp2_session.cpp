@@ -179,9 +179,14 @@ int Nghttp2Session::on_header(nghttp2_session* session, const nghttp2_frame* fra
                               const uint8_t* name, size_t namelen, const uint8_t* value,
                               size_t valuelen, uint8_t, void*) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    if (Stream* s = stream_of(session, frame->hd.stream_id))
-        s->add_header({reinterpret_cast<const char*>(name), namelen},
-                      {reinterpret_cast<const char*>(value), valuelen});
+    if (Stream* s = stream_of(session, frame->hd.stream_id)) {
+        try {
+            s->add_header({reinterpret_cast<const char*>(name), namelen},
+                          {reinterpret_cast<const char*>(value), valuelen});
+        } catch (const std::exception&) { // no exception crosses into nghttp2
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+    }
     return 0;
 }
 
@@ -230,7 +235,11 @@ ssize_t Nghttp2Session::on_send(nghttp2_session*, const uint8_t* data, size_t le
         self->would_block_ = true;
         return NGHTTP2_ERR_WOULDBLOCK;
     }
-    out.gather(reinterpret_cast<const char*>(data), length);
+    try {
+        out.gather(reinterpret_cast<const char*>(data), length);
+    } catch (const std::exception&) {
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
     return static_cast<ssize_t>(length);
 }
 
@@ -243,8 +252,12 @@ int Nghttp2Session::on_send_data(nghttp2_session*, nghttp2_frame* frame, const u
         return NGHTTP2_ERR_WOULDBLOCK;
     }
     auto* s = static_cast<Stream*>(source->ptr);
-    out.gather(reinterpret_cast<const char*>(framehd), 9);
-    s->write_data(length, out);
+    try {
+        out.gather(reinterpret_cast<const char*>(framehd), 9);
+        s->write_data(length, out);
+    } catch (const std::exception&) {
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
     if (s->subscribed() && s->queued_bytes() == 0) self->drained_.push_back(frame->hd.stream_id);
     return 0;
 }

@@ -73,7 +73,11 @@ void Channel::fail(std::string reason) {
 
 int Channel::on_bio_write(BIO* bio, const char* data, int len) noexcept {
     auto* ch = static_cast<Channel*>(BIO_get_data(bio));
-    ch->cipher_.append(data, static_cast<size_t>(len));
+    try {
+        ch->cipher_.append(data, static_cast<size_t>(len));
+    } catch (const std::exception&) { // never through OpenSSL: the write fails instead
+        return -1;
+    }
     return len;
 }
 
