@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import ssl
+import subprocess
 import time
 import unittest
 
@@ -244,6 +245,47 @@ class TlsCertificates(TlsTestCase):
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn("tls", r.stderr.lower())
 
+
+
+@unittest.skipUnless(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")
+class TlsSocketActivation(TlsTestCase):
+    def test_a_socket_systemd_names_tls_speaks_tls(self):
+        tls_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tls_sock.bind(("127.0.0.1", 0))
+        tls_sock.listen(16)
+        plain_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        plain_sock.bind(("127.0.0.1", 0))
+        plain_sock.listen(16)
+        tls_port, plain_port = tls_sock.getsockname()[1], plain_sock.getsockname()[1]
+
+        def hand_over():
+            os.dup2(tls_sock.fileno(), 3)
+            os.dup2(plain_sock.fileno(), 4)
+
+        env = harness.hub_env({"LISTEN_FDS": "2", "LISTEN_FDNAMES": "tls:http"})
+        # sh sets LISTEN_PID to its own pid, then exec keeps that pid for the hub.
+        proc = subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$0" "$@"',
+                                 harness.hub_binary(), "serve", "--state-dir", self.cert.dir]
+                                + self.cert.args(), env=env, stdin=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, preexec_fn=hand_over, pass_fds=(3, 4))
+        self.addCleanup(proc.stderr.close)
+        tls_sock.close()
+        plain_sock.close()
+        try:
+            lines = []
+            while sum("(socket activation)" in l for l in lines) < 2:
+                line = proc.stderr.readline().decode()
+                self.assertTrue(line, "hub ended early: %r" % lines)
+                lines.append(line)
+            self.assertIn("(tls) (socket activation)", "".join(lines))
+            self.assertEqual(tls_request(tls_port, "GET", "/healthz").status, 200)
+            self.assertEqual(http_request(plain_port, "GET", "/healthz").status, 200)
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=10), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 @unittest.skipIf(have_tls(harness.hub_binary()), "this ssehub has TLS")
