@@ -6,7 +6,9 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert');
-const { waitFor, startHub, stopHub, metrics, publish, launchBrowser } = require('./hub_and_browser');
+const fs = require('node:fs');
+const { haveTls, waitFor, makeCert, startHub, stopHub, metrics, publish, launchBrowser, tempDir } =
+  require('./hub_and_browser');
 
 const TABS = 10;
 // Tab i subscribes to these topics; tab 3 to everything. "z" is published but wanted by none.
@@ -32,12 +34,15 @@ async function openTabs(context, base, mode) {
 const got = (page) => page.evaluate(() => window.got);
 const status = (page) => page.evaluate(() => window.ssehub.status());
 
-async function scenario(t, mode, expectMode) {
+async function scenario(t, mode, expectMode, overTls) {
+  if (overTls && !haveTls()) return t.skip('this ssehub was built without OpenSSL');
   const browser = await launchBrowser();
   if (browser.skip) return t.skip(browser.skip);
-  const hub = await startHub(['127.0.0.1:0'], []);
-  const [port] = hub.ports;
-  const base = `http://127.0.0.1:${port}`;
+  const dir = tempDir('ssehub-browser-tls-');
+  const tlsArgs = overTls ? (({ cert, key }) => ['--tls-cert', cert, '--tls-key', key])(makeCert(dir)) : [];
+  const hub = await startHub(overTls ? ['127.0.0.1:0', 'tls:127.0.0.1:0'] : ['127.0.0.1:0'], tlsArgs);
+  const [port, tlsPort] = hub.ports; // publishers and /metrics use the plain one
+  const base = overTls ? `https://127.0.0.1:${tlsPort}` : `http://127.0.0.1:${port}`;
   try {
     let pages = await openTabs(browser.context, base, mode);
     await waitFor(async () => (await metrics(port)).ssehub_subscribers === 1, 15000, 'the shared stream');
@@ -67,7 +72,7 @@ async function scenario(t, mode, expectMode) {
       }
       await new Promise((r) => setTimeout(r, 15)); // pacing of the publisher, not a wait
     }
-    const legacy = await fetch(`${base}/?signal=ping&data=legacy`);
+    const legacy = await fetch(`http://127.0.0.1:${port}/?signal=ping&data=legacy`);
     assert.strictEqual(legacy.status, 200);
     published.push({ type: 'ping', data: 'legacy', topic: '' });
 
@@ -92,9 +97,15 @@ async function scenario(t, mode, expectMode) {
       assert.strictEqual(leaders.length, 1, 'exactly one new leader');
     }
     assert.notStrictEqual(closed, null);
+    if (overTls) {
+      const proto = await pages.find(Boolean).evaluate(
+        () => performance.getEntriesByType('navigation')[0].nextHopProtocol);
+      assert.strictEqual(proto, 'h2');
+    }
   } finally {
     await browser.close();
     assert.strictEqual((await stopHub(hub)).code, 0);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -104,3 +115,5 @@ test('ten tabs share one stream through a leader elected with Web Locks; the lea
   (t) => scenario(t, 'locks'));
 test('without Web Locks a leader is elected by BroadcastChannel heartbeats; it closes mid-stream',
   (t) => scenario(t, 'heartbeat'));
+test('ssehub.js over HTTPS: the shared stream is one HTTP/2 stream; the leader closes mid-stream',
+  (t) => scenario(t, 'locks', 'locks', true));
