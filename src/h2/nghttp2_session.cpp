@@ -168,8 +168,14 @@ int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_fra
                                      void* p) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     Nghttp2Session* self = self_of(p);
+    if (self->receiving_ >= max_receiving) {
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                  NGHTTP2_REFUSED_STREAM);
+        return 0; // no Stream: its headers and data are ignored
+    }
     auto* s = new (std::nothrow) Stream(*self, frame->hd.stream_id);
     if (!s) return NGHTTP2_ERR_CALLBACK_FAILURE;
+    ++self->receiving_;
     self->link(s);
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
     return 0;
@@ -191,10 +197,12 @@ int Nghttp2Session::on_header(nghttp2_session* session, const nghttp2_frame* fra
 }
 
 int Nghttp2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame,
-                                  void*) noexcept {
+                                  void* p) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
-    if (Stream* s = stream_of(session, frame->hd.stream_id)) {
+    if (Stream* s = stream_of(session, frame->hd.stream_id); s && s->receiving) {
+        s->receiving = false;
+        --self_of(p)->receiving_;
         try {
             s->dispatch();
         } catch (const std::exception& e) { // no exception crosses into nghttp2
@@ -222,6 +230,7 @@ int Nghttp2Session::on_stream_close(nghttp2_session* session, int32_t stream_id,
     Stream* s = stream_of(session, stream_id);
     if (!s) return 0;
     nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
+    if (s->receiving) --self_of(p)->receiving_;
     self_of(p)->unlink(s);
     delete s; // leaves the hub
     return 0;

@@ -41,6 +41,9 @@ class Nghttp2Session final : public Session, private net::Flushable {
 
   private:
     static constexpr size_t high_water = 64 * 1024;
+    // Requests still arriving at once on one connection; more are refused (REFUSED_STREAM), so
+    // one client cannot make the hub buffer a request's worth for every allowed stream.
+    static constexpr size_t max_receiving = 128;
 
     void flush_now() override { send_now(); }
     void send_now();
@@ -67,6 +70,7 @@ class Nghttp2Session final : public Session, private net::Flushable {
     nghttp2_session* session_ = nullptr;
     Stream* streams_ = nullptr; // every stream not yet closed, to free them with the session
     size_t open_streams_ = 0;
+    size_t receiving_ = 0;         // streams whose request has not fully arrived
     std::vector<int32_t> drained_; // subscriber streams whose queue emptied during a pass
     bool would_block_ = false;
     bool abandoned_ = false;

@@ -58,9 +58,11 @@ class Stream final : public sse::Subscriber, public http::Responder {
     // Writes one DATA frame's payload (the shared bytes) to the transport.
     void write_data(size_t length, net::Transport& out) { queue_.take(length, out); }
 
-    // The session's list of live streams.
+    // The session's bookkeeping: its list of live streams, and whether the request is still
+    // arriving.
     Stream* prev = nullptr;
     Stream* next = nullptr;
+    bool receiving = true;
 
   private:
     void submit(int status, const std::vector<std::pair<std::string, std::string>>& headers,

@@ -245,6 +245,37 @@ class H2Lifecycle(H2TestCase):
         # A GOAWAY frame (type 7) came before the close.
         self.assertIn(b"\x07\x00\x00\x00\x00\x00", data)
 
+    def test_requests_left_unfinished_are_bounded_per_connection(self):
+        self.start_h2_hub()
+        sub = self.subscribe(self.plain)
+        s = tls_socket(self.tls, alpn=("h2",))
+        self.addCleanup(s.close)
+        # HPACK: :method POST (static 3), :path / (4), :scheme https (7), :authority literal.
+        block = b"\x83\x84\x87\x41\x09127.0.0.1"
+        frames = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+        for i in range(200):  # HEADERS without END_STREAM: the bodies never come
+            frames += (len(block).to_bytes(3, "big") + b"\x01\x04" +
+                       (1 + 2 * i).to_bytes(4, "big") + block)
+        s.sendall(frames)
+        s.settimeout(5)
+        data = b""
+        refused = 0
+        deadline = time.monotonic() + 10
+        while refused < 72 and time.monotonic() < deadline:
+            data += s.recv(65536)
+            refused, pos = 0, 0
+            while pos + 9 <= len(data):
+                length = int.from_bytes(data[pos:pos + 3], "big")
+                if pos + 9 + length > len(data):
+                    break
+                if data[pos + 3] == 3 and data[pos + 9:pos + 13] == b"\x00\x00\x00\x07":
+                    refused += 1  # RST_STREAM, REFUSED_STREAM
+                pos += 9 + length
+        self.assertEqual(refused, 200 - 128)
+        self.assertEqual(metrics(self.plain)[H2_STREAMS], 128)
+        doc = publish_ok(self.plain, "others", "fine")
+        self.assert_next_event(sub, "others", "fine", doc["id"])
+
     def test_h2load_against_the_h2_listener(self):
         self.start_h2_hub()
         r = subprocess.run([H2LOAD, "-n", "2000", "-c", "4", "-m", "10",
