@@ -484,6 +484,19 @@ def http_request(addr, method, path, headers=None, body=None, timeout=5.0):
         return conn.request(method, path, headers, body, timeout)
 
 
+def metrics(addr):
+    """GET /metrics -> {"name" or "name{label=...}": int value}."""
+    r = http_request(addr, "GET", "/metrics")
+    if r.status != 200:
+        raise AssertionError("/metrics answered %d" % r.status)
+    out = {}
+    for line in r.body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = int(value)
+    return out
+
+
 def chunked(*pieces):
     """A chunked transfer-coding body made of the given byte pieces."""
     out = b""
