@@ -54,7 +54,11 @@ class Hub:
              "--history-events", "100", "--heartbeat", "3600"],
             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         # --log-level warn hides the "listening on" lines: find the ports from /proc instead.
-        wait_until(lambda: len(self.ports()) == 2, 10, "hub listening")
+        try:
+            wait_until(lambda: len(self.ports()) == 2, 30, "hub listening")
+        except BaseException:
+            self.stop()
+            raise
         ports = self.ports()
         self.tls, self.plain = ports[0], ports[1]
 
