@@ -6,6 +6,7 @@
 #include "config/config.hpp"
 #include "http/context.hpp"
 #include "metrics/metrics.hpp"
+#include "net/flush_list.hpp"
 #include "net/listener.hpp"
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
@@ -16,6 +17,10 @@
 #include <string>
 #include <uv.h>
 #include <vector>
+
+namespace ssehub::tls {
+class ServerContext;
+}
 
 namespace ssehub {
 
@@ -45,12 +50,16 @@ class Server {
     void reload();
     void apply(const config::Config& config);
     void raise_fd_limit();
+    void start_tls();
+    void reload_tls(const config::Config& next);
 
     uv_loop_t loop_;
     metrics::Metrics metrics_;
     std::unique_ptr<sse::IdSource> ids_;
     std::unique_ptr<sse::Hub> hub_;
+    std::shared_ptr<tls::ServerContext> tls_; // when a listener speaks TLS
     http::Context ctx_;
+    net::FlushList flush_list_;
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;

@@ -4,6 +4,7 @@
 #include "config/cidr.hpp"
 #include "config/config_file.hpp"
 #include "config/size_value.hpp"
+#include "config/tls_options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cctype>
@@ -134,6 +135,7 @@ Invocation parse_command_line(int argc, const char* const* argv) {
     serve->add_flag("--check-config", inv.check_config,
                     "Validate the options and config file, then exit");
     declare_serve_options(*serve, inv.serve, sizes);
+    declare_tls_options(*serve, inv.serve);
     cli::declare_client_commands(app, inv.client);
 
     try {
@@ -169,6 +171,12 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         inv.serve.config_file = config_file;
     }
     apply_sizes(sizes, inv.serve);
+    if (std::string bad = check_tls_options(inv.serve); !bad.empty()) {
+        inv.exit_now = true;
+        inv.exit_status = 2;
+        inv.message = "ssehub: " + bad + "\nRun 'ssehub --help' for usage.\n";
+        return inv;
+    }
     return inv;
 }
 

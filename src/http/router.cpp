@@ -1,9 +1,10 @@
 #include "http/router.hpp"
 
-#include "http/connection.hpp"
+#include "http/client_script.hpp"
 #include "http/form_decoding.hpp"
 #include "http/index_page.hpp"
 #include "http/publish_body.hpp"
+#include "http/responder.hpp"
 #include "log.hpp"
 #include "sse/event_validation.hpp"
 
@@ -42,7 +43,7 @@ bool same_secret(std::string_view a, std::string_view b) {
 }
 
 // Answers the refusal itself and returns false when this peer may not publish.
-bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
+bool authorize_publish(Responder& c, const Request& req, Context& ctx) {
     const PublishPolicy& policy = ctx.publish;
     const std::string* auth = req.header("authorization");
     if (!policy.tokens.empty() && auth) {
@@ -71,7 +72,7 @@ bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
 }
 
 // Validates, assigns an id and hands the event to the hub. Returns false after refusing.
-bool publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast,
+bool publish(Responder& c, Context& ctx, const PublishFields& f, bool broadcast,
              std::string& id_out, size_t& subscribers_out) {
     if (ctx.shutting_down) {
         c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
@@ -96,7 +97,7 @@ bool publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast
     return true;
 }
 
-void handle_publish(Connection& c, const Request& req, Context& ctx) {
+void handle_publish(Responder& c, const Request& req, Context& ctx) {
     if (!authorize_publish(c, req, ctx)) return;
     const std::string* type = req.header("content-type");
     auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
@@ -114,7 +115,7 @@ void handle_publish(Connection& c, const Request& req, Context& ctx) {
 }
 
 // IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
-void handle_signal(Connection& c, const Request& req, Context& ctx, const Params& params) {
+void handle_signal(Responder& c, const Request& req, Context& ctx, const Params& params) {
     if (!authorize_publish(c, req, ctx)) return;
     PublishFields f;
     f.event = *find_param(params, "signal");
@@ -130,7 +131,7 @@ void handle_signal(Connection& c, const Request& req, Context& ctx, const Params
     c.respond(200, "text/plain; charset=utf-8", "OK\n");
 }
 
-void handle_subscribe(Connection& c, const Request& req, Context& ctx, const Params& params) {
+void handle_subscribe(Responder& c, const Request& req, Context& ctx, const Params& params) {
     if (ctx.shutting_down) {
         c.reject(503, Rejected::TooManySubscribers, "the hub is shutting down",
                  "Retry-After: 5\r\n");
@@ -157,14 +158,14 @@ void handle_subscribe(Connection& c, const Request& req, Context& ctx, const Par
     c.start_stream(std::move(topics), resume);
 }
 
-void method_not_allowed(Connection& c, std::string_view allow) {
+void method_not_allowed(Responder& c, std::string_view allow) {
     c.reject(405, Rejected::MethodNotAllowed, "method not allowed",
              "Allow: " + std::string(allow) + "\r\n");
 }
 
 } // namespace
 
-void route(Connection& c, const Request& req, Context& ctx) {
+void route(Responder& c, const Request& req, Context& ctx) {
     std::string_view path = req.path();
     const std::string& method = req.method;
     auto params = parse_params(req.query());
@@ -215,6 +216,14 @@ void route(Connection& c, const Request& req, Context& ctx) {
             c.respond(200, "text/plain; version=0.0.4; charset=utf-8",
                       ctx.metrics->render(uv_now(ctx.loop)));
         }
+        return;
+    }
+    if (path == "/ssehub.js") {
+        if (!is_get)
+            method_not_allowed(c, "GET, HEAD, OPTIONS");
+        else
+            c.respond(200, "text/javascript; charset=utf-8", client_script_js(),
+                      "Cache-Control: no-cache\r\n");
         return;
     }
     c.reject(404, Rejected::NotFound, "not found");
