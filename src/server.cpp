@@ -3,6 +3,7 @@
 #include "http/connection.hpp"
 #include "log.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -12,6 +13,9 @@
 
 #ifdef SSEHUB_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
+#endif
+#ifdef SSEHUB_HAVE_TLS
+#include "tls/server_context.hpp"
 #endif
 
 namespace ssehub {
@@ -69,9 +73,13 @@ std::string read_password(const std::string& path) {
 } // namespace
 
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
-    apply(config); // may throw (token file): before the loop exists, so nothing leaks
+    // Both may throw (token file, certificate): before the loop exists, so nothing leaks, and
+    // --check-config finds a bad certificate too.
+    apply(config);
+    start_tls();
     uv_loop_init(&loop_);
     ctx_.loop = &loop_;
+    ctx_.flush_list = &flush_list_;
     ctx_.metrics = &metrics_;
     ctx_.on_connection_closed = [this] { maybe_finish_shutdown(); };
     metrics_.start_ms = uv_now(&loop_);
@@ -135,6 +143,7 @@ int Server::run() {
     uv_timer_init(&loop_, &tick_);
     uv_timer_init(&loop_, &grace_);
     tick_.data = grace_.data = this;
+    flush_list_.init(&loop_);
     try {
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
         ctx_.hub = hub_.get();
@@ -173,26 +182,70 @@ int Server::run() {
     return 0;
 }
 
+// TLS listeners are "tls:ADDR:PORT" (or, under socket activation, sockets systemd names "tls"
+// with FileDescriptorName=). The certificate is loaded once here; a bad file stops the start.
+void Server::start_tls() {
+    bool wanted = !ctx_.config.tls_cert.empty();
+    for (const std::string& spec : ctx_.config.listen)
+        wanted |= spec.starts_with("tls:");
+    if (!wanted) return;
+#ifdef SSEHUB_HAVE_TLS
+    tls_ = std::make_shared<tls::ServerContext>(ctx_.config.tls_cert, ctx_.config.tls_key);
+    ctx_.tls = tls_.get();
+#else
+    throw std::runtime_error("TLS is unavailable: this ssehub was built without OpenSSL");
+#endif
+}
+
+void Server::reload_tls(const config::Config& next) {
+#ifdef SSEHUB_HAVE_TLS
+    if (!tls_) return;
+    std::string error;
+    if (tls_->reload(next.tls_cert, next.tls_key, error))
+        log::info("reloaded TLS certificate " + next.tls_cert);
+    else
+        log::error("TLS reload failed, keeping the old certificate: " + error);
+#else
+    (void)next;
+#endif
+}
+
 void Server::start_listening() {
-    auto on_connection = [this](uv_stream_t* server, bool is_unix) {
-        http::Connection::accept(server, is_unix, ctx_);
+    auto accept_on = [this](bool tls) {
+        if (tls && !ctx_.tls)
+            throw std::runtime_error("a TLS listener needs --tls-cert and --tls-key");
+        return [this, tls](uv_stream_t* server, bool is_unix) {
+            http::Connection::accept(server, is_unix, ctx_, tls && !is_unix);
+        };
     };
 #ifdef SSEHUB_HAVE_SYSTEMD
     // Socket activation: systemd already listens for us; --listen is then ignored.
-    int fds = sd_listen_fds(1);
+    char** names = nullptr;
+    int fds = sd_listen_fds_with_names(1, &names);
     if (fds < 0) throw std::runtime_error(std::string("LISTEN_FDS: ") + std::strerror(-fds));
+    std::vector<bool> tls_fd(static_cast<size_t>(fds));
+    for (int i = 0; names && names[i]; ++i) {
+        if (i < fds) tls_fd[static_cast<size_t>(i)] = std::strcmp(names[i], "tls") == 0;
+        free(names[i]);
+    }
+    free(names);
     for (int i = 0; i < fds; ++i) {
-        net::Listener* l = net::Listener::adopt(&loop_, SD_LISTEN_FDS_START + i, on_connection);
+        bool tls = tls_fd[static_cast<size_t>(i)];
+        net::Listener* l = net::Listener::adopt(&loop_, SD_LISTEN_FDS_START + i, accept_on(tls));
         listeners_.push_back(l);
-        log::info("listening on " + l->address() + " (socket activation)");
+        log::info("listening on " + l->address() + (tls ? " (tls)" : "") + " (socket activation)");
     }
     if (fds > 0) return;
 #endif
     for (const std::string& spec : ctx_.config.listen) {
-        net::Listener* l = net::Listener::open(&loop_, spec, on_connection);
+        bool tls = spec.starts_with("tls:");
+        net::Listener* l = net::Listener::open(&loop_, tls ? spec.substr(4) : spec, accept_on(tls));
         listeners_.push_back(l);
-        log::info("listening on " + l->address());
+        log::info("listening on " + l->address() + (tls ? " (tls)" : ""));
     }
+    if (ctx_.tls && std::none_of(ctx_.config.listen.begin(), ctx_.config.listen.end(),
+                                 [](const std::string& s) { return s.starts_with("tls:"); }))
+        log::warn("--tls-cert is set but no --listen tls:ADDR:PORT uses it");
 }
 
 void Server::on_signal(uv_signal_t* handle, int signum) noexcept {
@@ -219,6 +272,7 @@ void Server::reload() {
         next->redis = ctx_.config.redis;
         next->redis_stream = ctx_.config.redis_stream;
         apply(*next); // also re-reads the token file
+        reload_tls(*next);
         log::info("reloaded configuration");
     } catch (const std::exception& e) {
         log::error(std::string("reload failed, keeping the old configuration: ") + e.what());
@@ -279,7 +333,7 @@ void Server::close_loop_handles() {
     for (uv_handle_t* h :
          {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
           reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&tick_),
-          reinterpret_cast<uv_handle_t*>(&grace_)})
+          reinterpret_cast<uv_handle_t*>(&grace_), flush_list_.handle()})
         uv_close(h, nullptr);
 }
 

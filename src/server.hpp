@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "http/context.hpp"
 #include "metrics/metrics.hpp"
+#include "net/flush_list.hpp"
 #include "net/listener.hpp"
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
@@ -22,6 +23,10 @@
 #include <string>
 #include <uv.h>
 #include <vector>
+
+namespace ssehub::tls {
+class ServerContext;
+}
 
 namespace ssehub {
 
@@ -51,17 +56,21 @@ class Server {
     void reload();
     void apply(const config::Config& config);
     void raise_fd_limit();
+    void start_tls();
+    void reload_tls(const config::Config& next);
 
     uv_loop_t loop_;
     metrics::Metrics metrics_;
     std::unique_ptr<sse::IdSource> ids_;
     std::unique_ptr<sse::Hub> hub_;
+    std::shared_ptr<tls::ServerContext> tls_;    // when a listener speaks TLS
     std::unique_ptr<sse::LocalSink> local_sink_; // a lone hub's sink
 #ifdef SSEHUB_HAVE_REDIS
     std::unique_ptr<redis::Upstream> redis_; // with --redis: the sink, and the hub's feed
 #endif
     std::string redis_password_;
     http::Context ctx_;
+    net::FlushList flush_list_;
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;

@@ -4,6 +4,7 @@
 #include "config/cidr.hpp"
 #include "config/config_file.hpp"
 #include "config/size_value.hpp"
+#include "config/tls_options.hpp"
 #include "redis/redis_url.hpp"
 
 #include <CLI/CLI.hpp>
@@ -170,6 +171,7 @@ Invocation parse_command_line(int argc, const char* const* argv) {
     serve->add_flag("--check-config", inv.check_config,
                     "Validate the options and config file, then exit");
     declare_serve_options(*serve, inv.serve, sizes);
+    declare_tls_options(*serve, inv.serve);
     cli::declare_client_commands(app, inv.client);
 
     try {
@@ -205,7 +207,9 @@ Invocation parse_command_line(int argc, const char* const* argv) {
         inv.serve.config_file = config_file;
     }
     apply_sizes(sizes, inv.serve);
-    if (std::string bad = check_redis_options(inv.serve); !bad.empty()) {
+    std::string bad = check_tls_options(inv.serve);
+    if (bad.empty()) bad = check_redis_options(inv.serve);
+    if (!bad.empty()) {
         inv.exit_now = true;
         inv.exit_status = 2;
         inv.message = "ssehub: " + bad + "\nRun 'ssehub --help' for usage.\n";

@@ -29,6 +29,9 @@ struct Config {
     std::string cors_origin = "*";
     unsigned shutdown_grace_s = 5;
     LogLevel log_level = LogLevel::Info;
+    // TLS for listeners written "tls:ADDR:PORT" (PEM files; re-read on SIGHUP).
+    std::string tls_cert;
+    std::string tls_key;
     std::string redis;               // empty: a lone hub
     std::string redis_password_file; // empty: no AUTH
     std::string redis_stream = "ssehub:events";

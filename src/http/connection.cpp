@@ -3,8 +3,14 @@
 #include "http/response.hpp"
 #include "http/router.hpp"
 #include "log.hpp"
+#include "net/write_queue.hpp"
 
 #include <cstring>
+
+#ifdef SSEHUB_HAVE_TLS
+#include "tls/channel.hpp"
+#include "tls/server_context.hpp"
+#endif
 
 namespace ssehub::http {
 
@@ -18,11 +24,26 @@ constexpr uint64_t linger_ms = 2000;
 
 } // namespace
 
-Connection::Connection(Context& ctx, bool is_unix)
-    : ctx_(ctx), out_(&h_.stream, on_write_done, this), is_unix_(is_unix) {}
+Connection::Connection(Context& ctx, bool is_unix, bool tls) : ctx_(ctx), is_unix_(is_unix) {
+#ifdef SSEHUB_HAVE_TLS
+    if (tls && ctx.tls) {
+        tls::ChannelOwner& owner = *this;
+        auto channel =
+            std::make_unique<tls::Channel>(ctx.tls->get(), &h_.stream, owner, on_write_done, this);
+        tls_ = channel.get();
+        out_ = std::move(channel);
+        return;
+    }
+#else
+    (void)tls;
+#endif
+    out_ = std::make_unique<net::WriteQueue>(&h_.stream, on_write_done, this);
+}
 
-void Connection::accept(uv_stream_t* server, bool is_unix, Context& ctx) {
-    auto* c = new Connection(ctx, is_unix);
+Connection::~Connection() = default;
+
+void Connection::accept(uv_stream_t* server, bool is_unix, Context& ctx, bool tls) {
+    auto* c = new Connection(ctx, is_unix, tls);
     if (is_unix)
         uv_pipe_init(ctx.loop, &c->h_.pipe, 0);
     else
@@ -35,6 +56,10 @@ void Connection::accept(uv_stream_t* server, bool is_unix, Context& ctx) {
         return;
     }
     ++ctx.metrics->connections_accepted;
+    if (c->out_->failed()) { // no memory for a TLS session
+        c->close();
+        return;
+    }
     if (ctx.open_connections > ctx.max_connections) {
         c->refuse_for_descriptors();
         return;
@@ -56,6 +81,10 @@ void Connection::refuse_for_descriptors() {
     log::warn("refused a connection: " + std::to_string(ctx_.open_connections - 1) +
               " connections open, the descriptor limit allows " +
               std::to_string(ctx_.max_connections));
+    if (tls_) { // a plaintext answer would be noise to a TLS client
+        close();
+        return;
+    }
     uv_buf_t buf = uv_buf_init(const_cast<char*>(answer->data()), answer->size());
     uv_try_write(&h_.stream, &buf, 1);
     close();
@@ -79,14 +108,23 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
         return;
     }
     if (nread == 0) return;
-    if (c->awaiting_)
-        c->hold_input(buf->base, static_cast<size_t>(nread));
-    else if (c->state_ == State::Reading && !c->finish_after_write_)
-        c->handle_input(buf->base, static_cast<size_t>(nread));
+    if ((c->state_ == State::Reading && !c->finish_after_write_) || c->state_ == State::Http2)
+        c->receive(buf->base, static_cast<size_t>(nread));
     // Streaming or lingering: input is read only to notice the close, and discarded.
 }
 
+// Stops taking input, sends what is queued, then lingers and closes. Idempotent.
+void Connection::close_after_output() {
+    if (state_ == State::Closed || state_ == State::Lingering) return;
+    finish_after_write_ = true;
+    if (out_->empty() && !awaiting_) linger(); // else once the publish's answer is out
+}
+
 void Connection::handle_input(const char* data, size_t len) {
+    if (awaiting_) {
+        hold_input(data, len);
+        return;
+    }
     size_t offset = 0;
     while (offset < len && state_ == State::Reading && !finish_after_write_) {
         size_t consumed = 0;
@@ -113,7 +151,7 @@ void Connection::handle_input(const char* data, size_t len) {
         }
     }
     // A client that pipelines without reading its answers is read no further until they drain.
-    if (state_ == State::Reading && out_.queued_bytes() > ctx_.config.max_queued_bytes &&
+    if (state_ == State::Reading && out_->queued_bytes() > ctx_.config.max_queued_bytes &&
         !reading_paused_) {
         uv_read_stop(&h_.stream);
         reading_paused_ = true;
@@ -160,7 +198,7 @@ void Connection::on_published(const sse::PublishOutcome& outcome) {
     if (!input.empty()) handle_input(input.data(), input.size());
     bool want_input =
         state_ == State::Streaming || (state_ == State::Reading && !awaiting_ &&
-                                       out_.queued_bytes() <= ctx_.config.max_queued_bytes);
+                                       out_->queued_bytes() <= ctx_.config.max_queued_bytes);
     if (reading_paused_ && want_input) {
         reading_paused_ = false;
         uv_read_start(&h_.stream, on_alloc, on_read);
@@ -175,7 +213,7 @@ void Connection::wait_for_request() {
 
 bool Connection::send(const sse::FrameRef& frame) {
     if (state_ == State::Closed || state_ == State::Lingering) return false;
-    return out_.push(frame) == 0;
+    return out_->push(frame) == 0;
 }
 
 void Connection::respond(int status, std::string_view content_type, std::string_view body,
@@ -209,7 +247,7 @@ void Connection::reject(int status, metrics::Rejected kind, std::string_view rea
         close();
         return;
     }
-    if (out_.empty()) linger();
+    if (out_->empty()) linger();
 }
 
 void Connection::start_stream(std::vector<std::string> topics, const std::string* resume) {
@@ -234,7 +272,7 @@ void Connection::start_stream(std::vector<std::string> topics, const std::string
 void Connection::drop(sse::DropReason reason) {
     switch (reason) {
     case sse::DropReason::SlowSubscriber:
-        log::info("dropped slow subscriber: " + std::to_string(out_.queued_bytes()) +
+        log::info("dropped slow subscriber: " + std::to_string(out_->queued_bytes()) +
                   " bytes queued (max-queued-bytes " +
                   std::to_string(ctx_.config.max_queued_bytes) + ")");
         close();
@@ -250,8 +288,11 @@ void Connection::drop(sse::DropReason reason) {
 
 void Connection::finish() {
     if (state_ == State::Closed || state_ == State::Lingering) return;
-    finish_after_write_ = true;
-    if (out_.empty() && !awaiting_) linger(); // else once the answer is out
+    if (state_ == State::Http2) {
+        h2_->shutdown(); // the session says when it is over
+        return;
+    }
+    close_after_output();
 }
 
 void Connection::linger() {
@@ -259,6 +300,10 @@ void Connection::linger() {
     // kernel send RST, which can destroy the answer before the client has read it.
     if (state_ == State::Streaming) ctx_.hub->remove(this);
     cancel_awaiting();
+    if (h2_) h2_->abandon();
+#ifdef SSEHUB_HAVE_TLS
+    if (tls_) tls_->close_notify(); // queued before the FIN: uv_shutdown waits for writes
+#endif
     state_ = State::Lingering;
     reader_.reset();
     deadline_ms_ = uv_now(ctx_.loop) + linger_ms;
@@ -288,6 +333,7 @@ void Connection::on_write_done(void* self, int status) noexcept {
         c->close();
         return;
     }
+    if (c->state_ == State::Lingering || c->state_ == State::Closed) return;
     if (c->finish_after_write_) {
         if (!c->awaiting_) c->linger(); // else once the answer is out
         return;
@@ -297,12 +343,14 @@ void Connection::on_write_done(void* self, int status) noexcept {
         uv_read_start(&c->h_.stream, on_alloc, on_read);
     }
     if (c->state_ == State::Streaming) c->ctx_.hub->on_drained(c, uv_now(c->ctx_.loop));
+    if (c->state_ == State::Http2) c->h2_->on_output_drained();
 }
 
 void Connection::close() {
     if (state_ == State::Closed) return;
     if (state_ == State::Streaming) ctx_.hub->remove(this);
     cancel_awaiting();
+    if (h2_) h2_->abandon();
     state_ = State::Closed;
     list_remove();
     uv_close(&h_.handle, on_close);
@@ -318,6 +366,7 @@ void Connection::cancel_awaiting() {
 void Connection::on_close(uv_handle_t* handle) noexcept {
     auto* c = static_cast<Connection*>(handle->data);
     Context& ctx = c->ctx_;
+    if (c->h2_) --ctx.metrics->h2_connections;
     delete c;
     --ctx.open_connections;
     --ctx.metrics->connections_open;
@@ -361,6 +410,11 @@ void Connection::sweep_deadlines(Context& ctx, uint64_t now_ms) {
     for (Connection* c = ctx.waiting.head; c;) {
         Connection* next = c->next_; // close() unlinks c, never its neighbours
         if (now_ms >= c->deadline_ms_) {
+            if (c->state_ == State::Http2) { // idle HTTP/2: GOAWAY, then close
+                c->finish();
+                c = next;
+                continue;
+            }
             if (c->awaiting_) {
                 ctx.metrics->reject(metrics::Rejected::Timeout);
                 log::info("closed connection: publish not confirmed within request-timeout (" +
@@ -380,7 +434,7 @@ void Connection::finish_all(Context& ctx) {
     for (ConnectionList* list : {&ctx.waiting, &ctx.streaming}) {
         for (Connection* c = list->head; c;) {
             Connection* next = c->next_;
-            if (c->state_ == State::Reading && c->out_.empty() && !c->awaiting_)
+            if (c->state_ == State::Reading && c->out_->empty() && !c->awaiting_)
                 c->close(); // idle keep-alive or half a request: nothing to flush
             else if (c->state_ != State::Lingering)
                 c->finish();

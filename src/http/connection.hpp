@@ -2,18 +2,24 @@
 //   Reading  -> (request complete) -> respond -> Reading (keep-alive)        ... or
 //   Reading  -> (publish)          -> awaiting the sink's answer -> respond -> Reading
 //   Reading  -> (subscription)     -> Streaming (a hub Subscriber until it closes)
+//   Reading  -> (TLS handshake agreed on "h2") -> Http2 (an h2::Session owns the streams)
 //   any      -> Lingering (FIN sent, draining input briefly) -> closed
 // While a publish awaits its answer (Redis), pipelined input waits in held_input_ (bounded),
 // so answers keep the order of the requests.
-// A Connection is created on accept and freed only in its uv_close callback; close() is
-// idempotent and every error path reaches it.
+// Bytes leave through a net::Transport: the plain WriteQueue, or a tls::Channel on a TLS
+// listener (then input is decrypted before it is parsed). A Connection is created on accept
+// and freed only in its uv_close callback; close() is idempotent and every error path reaches
+// it.
 #pragma once
 
+#include "h2/session.hpp"
 #include "http/context.hpp"
 #include "http/request_reader.hpp"
-#include "net/write_queue.hpp"
+#include "http/responder.hpp"
+#include "net/transport.hpp"
 #include "sse/event_sink.hpp"
 #include "sse/subscriber.hpp"
+#include "tls/channel_owner.hpp"
 
 #include <memory>
 #include <string>
@@ -21,40 +27,48 @@
 #include <uv.h>
 #include <vector>
 
+namespace ssehub::tls {
+class Channel;
+}
+
 namespace ssehub::http {
 
-class Connection final : public sse::Subscriber, public sse::PublishWaiter {
+class Connection final : public sse::Subscriber,
+                         public Responder,
+                         public sse::PublishWaiter,
+                         private tls::ChannelOwner,
+                         private h2::SessionHost {
   public:
-    // Accepts one pending connection from `server` (a listener's handle).
-    static void accept(uv_stream_t* server, bool is_unix, Context& ctx);
+    // Accepts one pending connection from `server` (a listener's handle); `tls`: the listener
+    // speaks TLS (ctx.tls is set).
+    static void accept(uv_stream_t* server, bool is_unix, Context& ctx, bool tls = false);
 
     // sse::Subscriber: the hub's narrow view.
     bool send(const sse::FrameRef& frame) override;
-    size_t queued_bytes() const override { return out_.queued_bytes(); }
+    size_t queued_bytes() const override { return out_->queued_bytes(); }
     void drop(sse::DropReason reason) override;
 
-    // Queues a whole response (CORS headers added) and, unless keep-alive, closes after it.
+    // Responder. respond() closes after the answer unless keep-alive; reject() keeps the
+    // connection for the next request unless `close` (input not trusted).
     void respond(int status, std::string_view content_type, std::string_view body,
-                 std::string_view extra_headers = {});
-    // Refuses the request: counts it, logs it and answers `status` with a one-line reason.
-    // The connection stays open for the next request unless `close` (input not trusted).
+                 std::string_view extra_headers = {}) override;
     void reject(int status, metrics::Rejected kind, std::string_view reason,
-                std::string_view extra_headers = {}, bool close = false);
-    // Hands a validated event to the sink; the answer (router's answer_publish) may come later.
-    void publish(sse::EventSink& sink, const sse::PublishRequest& request);
+                std::string_view extra_headers = {}, bool close = false) override;
+    // Responder: the answer (router's answer_publish) may come later; until then later
+    // requests wait.
+    void publish(sse::EventSink& sink, const sse::PublishRequest& request) override;
     // sse::PublishWaiter: the sink's answer to publish().
     void on_published(const sse::PublishOutcome& outcome) override;
     // Turns this connection into a subscriber.
-    void start_stream(std::vector<std::string> topics, const std::string* resume);
+    void start_stream(std::vector<std::string> topics, const std::string* resume) override;
     // Stops reading new requests, flushes what is queued, then closes. Idempotent.
     void finish();
     // Closes now; queued output is dropped. Idempotent.
     void close();
 
-    bool is_unix() const { return is_unix_; }
+    bool is_unix() const override { return is_unix_; }
     bool is_streaming() const { return state_ == State::Streaming; }
-    // The peer's address (TCP only), written into `out`; false if unknown.
-    bool peer_address(sockaddr_storage& out) const;
+    bool peer_address(sockaddr_storage& out) const override;
     const Request& request() const { return reader_->request(); }
     Context& context() { return ctx_; }
 
@@ -64,10 +78,10 @@ class Connection final : public sse::Subscriber, public sse::PublishWaiter {
     static void finish_all(Context& ctx);
 
   private:
-    enum class State : uint8_t { Reading, Streaming, Lingering, Closed };
+    enum class State : uint8_t { Reading, Streaming, Http2, Lingering, Closed };
 
-    Connection(Context& ctx, bool is_unix);
-    ~Connection() = default;
+    Connection(Context& ctx, bool is_unix, bool tls);
+    ~Connection();
 
     static void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept;
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
@@ -76,6 +90,8 @@ class Connection final : public sse::Subscriber, public sse::PublishWaiter {
     static void on_shutdown(uv_shutdown_t* req, int status) noexcept;
 
     void refuse_for_descriptors();
+    void receive(const char* data, size_t len);
+    void refuse_plaintext(const char* data, size_t len);
     void handle_input(const char* data, size_t len);
     void hold_input(const char* data, size_t len);
     void pause_reading();
@@ -83,6 +99,15 @@ class Connection final : public sse::Subscriber, public sse::PublishWaiter {
     void wait_for_request(); // (re)starts the request timer
     void linger();
     void cancel_awaiting();
+    void close_after_output();
+
+    // tls::ChannelOwner
+    bool on_handshake(std::string_view alpn) override;
+    bool on_plaintext(const char* data, size_t len) override;
+    // h2::SessionHost
+    net::Transport& transport() override { return *out_; }
+    void on_streams_changed(size_t open) override;
+    void on_session_over() override { close_after_output(); }
 
     void list_insert(ConnectionList& list);
     void list_remove();
@@ -94,7 +119,9 @@ class Connection final : public sse::Subscriber, public sse::PublishWaiter {
         uv_stream_t stream;
     } h_;
     Context& ctx_;
-    net::WriteQueue out_;
+    std::unique_ptr<net::Transport> out_;     // WriteQueue, or the TLS channel
+    tls::Channel* tls_ = nullptr;             // out_ when this connection speaks TLS (not owned)
+    std::unique_ptr<h2::Session> h2_;         // only in State::Http2 (and until freed)
     std::unique_ptr<RequestReader> reader_;   // only while reading requests
     sse::PendingPublish* awaiting_ = nullptr; // owned by the sink; cancelled if we close first
     std::string held_input_;                  // pipelined input read while awaiting_

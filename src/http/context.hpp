@@ -16,6 +16,13 @@
 #include <uv.h>
 #include <vector>
 
+namespace ssehub::net {
+class FlushList;
+}
+namespace ssehub::tls {
+class ServerContext;
+}
+
 namespace ssehub::http {
 
 class Connection;
@@ -40,7 +47,9 @@ struct Context {
     sse::Hub* hub = nullptr;
     sse::EventSink* sink = nullptr; // where publishes go: the local id source or Redis
     metrics::Metrics* metrics = nullptr;
-    std::string cors_headers; // rendered "Access-Control-Allow-Origin: ...\r\n" lines
+    std::string cors_headers;             // rendered "Access-Control-Allow-Origin: ...\r\n" lines
+    tls::ServerContext* tls = nullptr;    // set when some listener speaks TLS
+    net::FlushList* flush_list = nullptr; // deferred writes of multiplexed (HTTP/2) connections
 
     ConnectionList waiting;   // reading a request, or lingering before close: have a deadline
     ConnectionList streaming; // subscribers (the hub orders them for heartbeats)

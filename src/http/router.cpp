@@ -1,9 +1,10 @@
 #include "http/router.hpp"
 
-#include "http/connection.hpp"
+#include "http/client_script.hpp"
 #include "http/form_decoding.hpp"
 #include "http/index_page.hpp"
 #include "http/publish_body.hpp"
+#include "http/responder.hpp"
 #include "sse/event_validation.hpp"
 
 #include <nlohmann/json.hpp>
@@ -32,7 +33,7 @@ bool same_secret(std::string_view a, std::string_view b) {
 }
 
 // Answers the refusal itself and returns false when this peer may not publish.
-bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
+bool authorize_publish(Responder& c, const Request& req, Context& ctx) {
     const PublishPolicy& policy = ctx.publish;
     const std::string* auth = req.header("authorization");
     if (!policy.tokens.empty() && auth) {
@@ -62,7 +63,7 @@ bool authorize_publish(Connection& c, const Request& req, Context& ctx) {
 
 // Validates and hands the event to the sink; the answer comes through answer_publish(), at once
 // for a lone hub, once Redis has stored the event otherwise.
-void publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast) {
+void publish(Responder& c, Context& ctx, const PublishFields& f, bool broadcast) {
     if (ctx.shutting_down) {
         c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
         return;
@@ -76,7 +77,7 @@ void publish(Connection& c, Context& ctx, const PublishFields& f, bool broadcast
               sse::PublishRequest{f.event, f.data, f.topic, broadcast, uv_now(ctx.loop)});
 }
 
-void handle_publish(Connection& c, const Request& req, Context& ctx) {
+void handle_publish(Responder& c, const Request& req, Context& ctx) {
     if (!authorize_publish(c, req, ctx)) return;
     const std::string* type = req.header("content-type");
     auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
@@ -90,7 +91,7 @@ void handle_publish(Connection& c, const Request& req, Context& ctx) {
 }
 
 // IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
-void handle_signal(Connection& c, const Request& req, Context& ctx, const Params& params) {
+void handle_signal(Responder& c, const Request& req, Context& ctx, const Params& params) {
     if (!authorize_publish(c, req, ctx)) return;
     PublishFields f;
     f.event = *find_param(params, "signal");
@@ -103,7 +104,7 @@ void handle_signal(Connection& c, const Request& req, Context& ctx, const Params
     publish(c, ctx, f, true);
 }
 
-void handle_subscribe(Connection& c, const Request& req, Context& ctx, const Params& params) {
+void handle_subscribe(Responder& c, const Request& req, Context& ctx, const Params& params) {
     if (ctx.shutting_down) {
         c.reject(503, Rejected::TooManySubscribers, "the hub is shutting down",
                  "Retry-After: 5\r\n");
@@ -130,14 +131,14 @@ void handle_subscribe(Connection& c, const Request& req, Context& ctx, const Par
     c.start_stream(std::move(topics), resume);
 }
 
-void method_not_allowed(Connection& c, std::string_view allow) {
+void method_not_allowed(Responder& c, std::string_view allow) {
     c.reject(405, Rejected::MethodNotAllowed, "method not allowed",
              "Allow: " + std::string(allow) + "\r\n");
 }
 
 } // namespace
 
-void answer_publish(Connection& c, const sse::PublishOutcome& o) {
+void answer_publish(Responder& c, const sse::PublishOutcome& o) {
     if (!o.accepted) {
         c.reject(o.status, o.kind, o.reason,
                  "Retry-After: " + std::to_string(std::max(o.retry_after_s, 1u)) + "\r\n");
@@ -149,7 +150,7 @@ void answer_publish(Connection& c, const sse::PublishOutcome& o) {
     }
 }
 
-void route(Connection& c, const Request& req, Context& ctx) {
+void route(Responder& c, const Request& req, Context& ctx) {
     std::string_view path = req.path();
     const std::string& method = req.method;
     auto params = parse_params(req.query());
@@ -203,6 +204,14 @@ void route(Connection& c, const Request& req, Context& ctx) {
             c.respond(200, "text/plain; version=0.0.4; charset=utf-8",
                       ctx.metrics->render(uv_now(ctx.loop)));
         }
+        return;
+    }
+    if (path == "/ssehub.js") {
+        if (!is_get)
+            method_not_allowed(c, "GET, HEAD, OPTIONS");
+        else
+            c.respond(200, "text/javascript; charset=utf-8", client_script_js(),
+                      "Cache-Control: no-cache\r\n");
         return;
     }
     c.reject(404, Rejected::NotFound, "not found");

@@ -97,6 +97,23 @@ void render_redis(std::string& out, const RedisMetrics& r) {
     out += "\nssehub_redis_xadd_duration_seconds_count " + std::to_string(r.xadd_count) + "\n";
 }
 
+void labelled(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+              uint64_t h2_value) {
+    out += "# HELP ssehub_";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ssehub_";
+    out += name;
+    out += ' ';
+    out += type;
+    out += "\nssehub_";
+    out += name;
+    out += "{protocol=\"h2\"} ";
+    out += std::to_string(h2_value);
+    out += '\n';
+}
+
 } // namespace
 
 void RedisMetrics::observe_xadd(double seconds) {
@@ -143,6 +160,22 @@ std::string Metrics::render(uint64_t now_ms) const {
         out += std::to_string(rejected[i]);
         out += '\n';
     }
+    out += "# HELP ssehub_tls_handshake_failures_total TLS connections closed before the "
+           "handshake completed, by reason.\n"
+           "# TYPE ssehub_tls_handshake_failures_total counter\n"
+           "ssehub_tls_handshake_failures_total{reason=\"handshake\"} ";
+    out += std::to_string(tls_handshake_failures);
+    out += "\nssehub_tls_handshake_failures_total{reason=\"plaintext\"} ";
+    out += std::to_string(tls_plaintext);
+    out += '\n';
+    metric(out, "tls_handshakes_total", "counter", "TLS handshakes completed.", tls_handshakes);
+    // Prometheus allows digits in names, our metric names keep to letters: "h2" is a label.
+    labelled(out, "multiplexed_connections", "gauge",
+             "Open connections that carry many streams, by protocol.", h2_connections);
+    labelled(out, "multiplexed_streams", "gauge",
+             "Open streams of multiplexed connections (subscriptions and requests).", h2_streams);
+    labelled(out, "multiplexed_streams_total", "counter",
+             "Streams opened by clients on multiplexed connections.", h2_streams_total);
     if (redis.enabled) render_redis(out, redis);
     metric(out, "uptime_seconds", "gauge", "Seconds since the hub started.",
            (now_ms - start_ms) / 1000);

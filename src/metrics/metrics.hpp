@@ -63,6 +63,12 @@ struct Metrics {
     uint64_t replayed_events = 0;
     uint64_t gaps = 0;
     uint64_t heartbeats = 0;
+    uint64_t tls_handshakes = 0;
+    uint64_t tls_handshake_failures = 0; // bad hello, bad certificate, bad record, timeout
+    uint64_t tls_plaintext = 0;          // plaintext (HTTP/1.x, say) sent to a TLS listener
+    uint64_t h2_connections = 0;         // gauge
+    uint64_t h2_streams = 0;             // gauge: open HTTP/2 streams of every kind
+    uint64_t h2_streams_total = 0;
     std::array<uint64_t, static_cast<size_t>(Rejected::Count_)> rejected{};
     RedisMetrics redis;
 

@@ -54,6 +54,13 @@ int WriteQueue::push(const sse::FrameRef& frame) {
     return failed_ ? UV_EPIPE : 0;
 }
 
+int WriteQueue::flush() {
+    if (gathered_.empty()) return failed_ ? UV_EPIPE : 0;
+    sse::FrameRef frame = sse::Frame::copy_of(gathered_);
+    gathered_.clear();
+    return push(frame);
+}
+
 void WriteQueue::start_write() {
     uv_buf_t bufs[max_bufs_per_write];
     size_t n = 0;

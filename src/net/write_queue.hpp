@@ -1,32 +1,34 @@
 // Output of one stream: frames held by reference until the kernel has them. push() tries the
 // write at once (uv_try_write) and queues only what the socket did not take; the queue is
 // then sent with uv_write, several frames per writev. The owner is told when the queue drains
-// or a write fails. Queued bytes are counted so the owner can bound them.
+// or a write fails. Queued bytes are counted so the owner can bound them. The plain transport:
+// a delivery costs one uv_try_write of the shared bytes, no copy and no allocation.
 #pragma once
 
+#include "net/transport.hpp"
 #include "sse/frame.hpp"
 
 #include <cstddef>
+#include <string>
 #include <uv.h>
 #include <vector>
 
 namespace ssehub::net {
 
-class WriteQueue {
+class WriteQueue final : public Transport {
   public:
-    // status 0: everything queued so far reached the kernel; < 0: the stream failed.
-    using OnDone = void (*)(void* owner, int status);
-
     WriteQueue(uv_stream_t* stream, OnDone on_done, void* owner)
         : stream_(stream), on_done_(on_done), owner_(owner) {}
     WriteQueue(const WriteQueue&) = delete;
     WriteQueue& operator=(const WriteQueue&) = delete;
 
     // Returns 0, or a libuv error when the stream is broken (nothing more will be written).
-    int push(const sse::FrameRef& frame);
-    size_t queued_bytes() const { return queued_bytes_; }
-    bool empty() const { return queued_bytes_ == 0; }
-    bool failed() const { return failed_; }
+    int push(const sse::FrameRef& frame) override;
+    // Gathered bytes become one frame at flush(): one write for a whole pass of framing.
+    void gather(const char* data, size_t len) override { gathered_.append(data, len); }
+    int flush() override;
+    size_t queued_bytes() const override { return queued_bytes_ + gathered_.size(); }
+    bool failed() const override { return failed_; }
 
   private:
     int try_send(const char* data, size_t size);
@@ -46,6 +48,7 @@ class WriteQueue {
     size_t queued_bytes_ = 0;
     bool writing_ = false;
     bool failed_ = false;
+    std::string gathered_;
     uv_write_t req_;
 };
 

@@ -32,13 +32,15 @@ void put(char*& out, std::string_view s) {
 
 } // namespace
 
-FrameRef encode_event(const EventId* id, std::string_view type, std::string_view data) {
+FrameRef encode_event(const EventId* id, std::string_view type, std::string_view data,
+                      std::string_view topic) {
     std::string id_text = id ? id->to_string() : std::string();
     bool with_type = type != "message";
 
     size_t size = 1; // the blank line that dispatches
     if (id) size += 4 + id_text.size() + 1;
     if (with_type) size += 7 + type.size() + 1;
+    if (!topic.empty()) size += 7 + topic.size() + 1;
     for_each_line(data, [&](std::string_view l) { size += 6 + l.size() + 1; });
 
     char* out = nullptr;
@@ -51,6 +53,11 @@ FrameRef encode_event(const EventId* id, std::string_view type, std::string_view
     if (with_type) {
         put(out, "event: ");
         put(out, type);
+        put(out, "\n");
+    }
+    if (!topic.empty()) {
+        put(out, "topic: ");
+        put(out, topic);
         put(out, "\n");
     }
     for_each_line(data, [&](std::string_view l) {

@@ -12,8 +12,11 @@
 namespace ssehub::sse {
 
 // id may be null (the hub's own ssehub.gap event carries none). A type of "message" is the
-// EventSource default and is left out of the frame.
-FrameRef encode_event(const EventId* id, std::string_view type, std::string_view data);
+// EventSource default and is left out of the frame. A topic, when the event was published to
+// one, goes into a "topic:" field: EventSource ignores fields it does not know, and /ssehub.js
+// reads it to hand each event to the tabs that asked for its topic (it must be validated too).
+FrameRef encode_event(const EventId* id, std::string_view type, std::string_view data,
+                      std::string_view topic = {});
 
 // "retry: <ms>" and an opening comment: the first bytes of every stream.
 FrameRef encode_stream_open(unsigned retry_ms);

@@ -46,7 +46,7 @@ void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_m
 
 size_t Hub::publish(const EventId& id, std::string_view type, std::string_view data,
                     std::string_view topic, bool broadcast, uint64_t now_ms) {
-    FrameRef frame = encode_event(&id, type, data);
+    FrameRef frame = encode_event(&id, type, data, topic);
     newest_ = id;
     ring_.push(RetainedEvent{id, std::string(topic), broadcast, frame});
     ++metrics_.events_published;

@@ -236,8 +236,10 @@ class RedisTestCase(HubTestCase):
         """A hub with --redis; by default waits until its link to Redis is up."""
         url = kwargs.pop("url", None) or redis.url
         hub = self.start_hub("--redis", url, *args, **kwargs)
+        # The last listener: plain HTTP, also when the first speaks TLS.
+        plain = hub.tcp_ports[-1]
         if wait_up:
-            wait_until(lambda: metric(hub.addr, "ssehub_redis_up") == 1, timeout=10,
+            wait_until(lambda: metric(plain, "ssehub_redis_up") == 1, timeout=10,
                        message="node did not connect to Redis:\n" + hub.stderr_text())
         return hub
 

@@ -23,6 +23,8 @@ import tempfile
 import time
 import unittest
 
+from tls_support import Certificate, have_tls
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAN1 = os.path.join(REPO, "man", "ssehub.1")
 MAN5 = os.path.join(REPO, "man", "ssehub.conf.5")
@@ -245,6 +247,16 @@ class ManPageOptions(TempDirMixin, unittest.TestCase):
                 continue
             arg = re.search(r"\bAr (\w+)", head)
             args = ["--" + name]
+            if name in ("tls-cert", "tls-key"):
+                # Only accepted as a pair, with a real certificate.
+                if not have_tls(binary()):
+                    continue
+                cert = Certificate()
+                self.addCleanup(cert.cleanup)
+                with self.subTest(option=name):
+                    r = self.check_config(*cert.args(), tmp=tmp)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                continue
             if arg:
                 value = sample_value(arg.group(1), tmp)
                 if name == "config":

@@ -55,3 +55,10 @@ TEST_CASE("frames are shared by reference, not copied") {
     b = FrameRef();
     CHECK(a.use_count() == 1);
 }
+
+TEST_CASE("an event published to a topic names it in a topic field, after the type") {
+    EventId id{1700000000000, 3};
+    CHECK(encode_event(&id, "t", "x", "news")->view() ==
+          "id: 1700000000000-3\nevent: t\ntopic: news\ndata: x\n\n");
+    CHECK(encode_event(&id, "message", "x", "")->view() == "id: 1700000000000-3\ndata: x\n\n");
+}

@@ -1,0 +1,274 @@
+#include "h2/nghttp2_session.hpp"
+
+#include "h2/stream.hpp"
+#include "http/context.hpp"
+#include "log.hpp"
+
+#include <algorithm>
+#include <climits>
+
+namespace ssehub::h2 {
+
+namespace {
+
+Nghttp2Session* self_of(void* p) {
+    return static_cast<Nghttp2Session*>(p);
+}
+
+Stream* stream_of(nghttp2_session* session, int32_t id) {
+    return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, id));
+}
+
+// Room for ordinary requests (publish, metrics) beside a full set of subscriptions.
+constexpr size_t request_streams = 16;
+
+// Output passes per flush before other connections get their turn.
+constexpr int max_rounds = 16;
+
+} // namespace
+
+std::unique_ptr<Session> start_session(http::Context& ctx, SessionHost& host) {
+    auto s = std::make_unique<Nghttp2Session>(ctx, host);
+    if (!s->raw()) return nullptr;
+    return s;
+}
+
+Nghttp2Session::Nghttp2Session(http::Context& ctx, SessionHost& host) : ctx_(ctx), host_(host) {
+    nghttp2_session_callbacks* cb = nullptr;
+    if (nghttp2_session_callbacks_new(&cb) != 0) return;
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+    nghttp2_session_callbacks_set_send_callback(cb, on_send);
+    nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
+    nghttp2_option* opt = nullptr;
+    nghttp2_option_new(&opt);
+    // Closed streams are not kept for priority bookkeeping: memory goes with the stream.
+    nghttp2_option_set_no_closed_streams(opt, 1);
+    if (nghttp2_session_server_new2(&session_, cb, this, opt) != 0) session_ = nullptr;
+    nghttp2_option_del(opt);
+    nghttp2_session_callbacks_del(cb);
+}
+
+Nghttp2Session::~Nghttp2Session() {
+    abandon();
+    while (streams_) {
+        Stream* s = streams_;
+        unlink(s);
+        delete s;
+    }
+    nghttp2_session_del(session_); // calls no callback
+}
+
+bool Nghttp2Session::start() {
+    size_t streams = std::min<size_t>(ctx_.config.max_subscribers + request_streams, INT32_MAX);
+    nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, static_cast<uint32_t>(streams)},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+         static_cast<uint32_t>(std::min<size_t>(ctx_.config.max_header_bytes, UINT32_MAX))},
+        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+    };
+    if (nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings,
+                                sizeof settings / sizeof settings[0]) != 0)
+        return false;
+    schedule_send();
+    return true;
+}
+
+bool Nghttp2Session::feed(const char* data, size_t len) {
+    if (abandoned_) return true;
+    ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), len);
+    if (rv < 0) {
+        log::debug(std::string("HTTP/2 session failed: ") + nghttp2_strerror(static_cast<int>(rv)));
+        over_ = true;
+        // nghttp2 has queued a GOAWAY for most errors: send it before closing.
+        nghttp2_session_send(session_);
+        host_.transport().flush();
+        return false;
+    }
+    schedule_send(); // answers, SETTINGS ACK, WINDOW_UPDATE: written in the next pass
+    return true;
+}
+
+void Nghttp2Session::schedule_send() {
+    if (!abandoned_) ctx_.flush_list->add(this);
+}
+
+void Nghttp2Session::send_now() {
+    if (abandoned_ || over_) return;
+    net::Transport& out = host_.transport();
+    for (int round = 0; round < max_rounds; ++round) {
+        would_block_ = false;
+        int rv = nghttp2_session_send(session_);
+        if (rv != 0) {
+            log::debug(std::string("HTTP/2 send failed: ") + nghttp2_strerror(rv));
+            over_ = true;
+        }
+        if (out.flush() < 0) return; // the connection learns it from its write callback
+        // Subscribers whose queue emptied may go on with a replay (which only queues: drained_
+        // is filled by nghttp2_session_send alone, so it is not touched while walked).
+        uint64_t now = uv_now(ctx_.loop);
+        for (int32_t id : drained_)
+            if (Stream* s = stream_of(session_, id); s && s->subscribed())
+                ctx_.hub->on_drained(s, now);
+        drained_.clear();
+        if (over_ || abandoned_ || !would_block_ || out.queued_bytes() > high_water) break;
+        if (round + 1 == max_rounds) schedule_send();
+    }
+    check_over();
+}
+
+void Nghttp2Session::check_over() {
+    if (abandoned_) return;
+    if (over_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_))) {
+        over_ = true;
+        host_.on_session_over();
+    }
+}
+
+void Nghttp2Session::shutdown() {
+    if (abandoned_ || shutting_down_) return;
+    shutting_down_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+    for (Stream* s = streams_; s; s = s->next)
+        s->end_gracefully();
+    schedule_send();
+}
+
+void Nghttp2Session::abandon() {
+    if (abandoned_) return;
+    abandoned_ = true;
+    if (ctx_.flush_list) ctx_.flush_list->remove(this);
+    for (Stream* s = streams_; s; s = s->next)
+        s->abandon();
+}
+
+void Nghttp2Session::link(Stream* s) {
+    s->next = streams_;
+    if (streams_) streams_->prev = s;
+    streams_ = s;
+    if (open_streams_++ == 0) host_.on_streams_changed(open_streams_);
+}
+
+void Nghttp2Session::unlink(Stream* s) {
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        streams_ = s->next;
+    if (s->next) s->next->prev = s->prev;
+    s->prev = s->next = nullptr;
+    if (--open_streams_ == 0 && !abandoned_) host_.on_streams_changed(0);
+}
+
+int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
+                                     void* p) noexcept {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    Nghttp2Session* self = self_of(p);
+    if (self->receiving_ >= max_receiving) {
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                  NGHTTP2_REFUSED_STREAM);
+        return 0; // no Stream: its headers and data are ignored
+    }
+    auto* s = new (std::nothrow) Stream(*self, frame->hd.stream_id);
+    if (!s) return NGHTTP2_ERR_CALLBACK_FAILURE;
+    ++self->receiving_;
+    self->link(s);
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
+    return 0;
+}
+
+int Nghttp2Session::on_header(nghttp2_session* session, const nghttp2_frame* frame,
+                              const uint8_t* name, size_t namelen, const uint8_t* value,
+                              size_t valuelen, uint8_t, void*) noexcept {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    if (Stream* s = stream_of(session, frame->hd.stream_id)) {
+        try {
+            s->add_header({reinterpret_cast<const char*>(name), namelen},
+                          {reinterpret_cast<const char*>(value), valuelen});
+        } catch (const std::exception&) { // no exception crosses into nghttp2
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+    }
+    return 0;
+}
+
+int Nghttp2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame,
+                                  void* p) noexcept {
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
+    if (Stream* s = stream_of(session, frame->hd.stream_id); s && s->receiving) {
+        s->receiving = false;
+        --self_of(p)->receiving_;
+        try {
+            s->dispatch();
+        } catch (const std::exception& e) { // no exception crosses into nghttp2
+            log::error(std::string("HTTP/2 request failed: ") + e.what());
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+    }
+    return 0;
+}
+
+int Nghttp2Session::on_data_chunk_recv(nghttp2_session* session, uint8_t, int32_t stream_id,
+                                       const uint8_t* data, size_t len, void*) noexcept {
+    if (Stream* s = stream_of(session, stream_id)) {
+        try {
+            s->add_body(reinterpret_cast<const char*>(data), len);
+        } catch (const std::exception&) {
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+    }
+    return 0;
+}
+
+int Nghttp2Session::on_stream_close(nghttp2_session* session, int32_t stream_id, uint32_t,
+                                    void* p) noexcept {
+    Stream* s = stream_of(session, stream_id);
+    if (!s) return 0;
+    nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
+    if (s->receiving) --self_of(p)->receiving_;
+    self_of(p)->unlink(s);
+    delete s; // leaves the hub
+    return 0;
+}
+
+ssize_t Nghttp2Session::on_send(nghttp2_session*, const uint8_t* data, size_t length, int,
+                                void* p) noexcept {
+    Nghttp2Session* self = self_of(p);
+    net::Transport& out = self->host_.transport();
+    if (out.queued_bytes() > high_water) {
+        self->would_block_ = true;
+        return NGHTTP2_ERR_WOULDBLOCK;
+    }
+    try {
+        out.gather(reinterpret_cast<const char*>(data), length);
+    } catch (const std::exception&) {
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    return static_cast<ssize_t>(length);
+}
+
+int Nghttp2Session::on_send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
+                                 size_t length, nghttp2_data_source* source, void* p) noexcept {
+    Nghttp2Session* self = self_of(p);
+    net::Transport& out = self->host_.transport();
+    if (out.queued_bytes() > high_water) {
+        self->would_block_ = true;
+        return NGHTTP2_ERR_WOULDBLOCK;
+    }
+    auto* s = static_cast<Stream*>(source->ptr);
+    try {
+        out.gather(reinterpret_cast<const char*>(framehd), 9);
+        s->write_data(length, out);
+    } catch (const std::exception&) {
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    if (s->subscribed() && s->queued_bytes() == 0) self->drained_.push_back(frame->hd.stream_id);
+    return 0;
+}
+
+} // namespace ssehub::h2

@@ -1,0 +1,81 @@
+// One HTTP/2 server connection's protocol state, with nghttp2: frames in through feed(), frames
+// out through the connection's transport. Output is written in passes (net::FlushList): a
+// fan-out that touches a hundred streams of this connection costs one pass, one TLS record
+// run and one write. The session stops a pass while the transport holds more than
+// `high_water` bytes and resumes when it drains, so what waits is counted per stream (flow
+// control or a slow socket alike) and bounded by max-queued-bytes.
+#pragma once
+
+#include "h2/session.hpp"
+#include "net/flush_list.hpp"
+
+#include <cstdint>
+#include <nghttp2/nghttp2.h>
+#include <vector>
+
+namespace ssehub::http {
+struct Context;
+}
+
+namespace ssehub::h2 {
+
+class Stream;
+
+class Nghttp2Session final : public Session, private net::Flushable {
+  public:
+    Nghttp2Session(http::Context& ctx, SessionHost& host);
+    ~Nghttp2Session() override;
+
+    bool start() override;
+    bool feed(const char* data, size_t len) override;
+    void on_output_drained() override { schedule_send(); }
+    void shutdown() override;
+    void abandon() override;
+
+    // For streams.
+    nghttp2_session* raw() const { return session_; }
+    http::Context& context() const { return ctx_; }
+    SessionHost& host() const { return host_; }
+    bool abandoned() const { return abandoned_; }
+    void schedule_send();
+
+  private:
+    static constexpr size_t high_water = 64 * 1024;
+    // Requests still arriving at once on one connection; more are refused (REFUSED_STREAM), so
+    // one client cannot make the hub buffer a request's worth for every allowed stream.
+    static constexpr size_t max_receiving = 128;
+
+    void flush_now() override { send_now(); }
+    void send_now();
+    void check_over();
+    void link(Stream* s);
+    void unlink(Stream* s);
+
+    static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) noexcept;
+    static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                         size_t namelen, const uint8_t* value, size_t valuelen, uint8_t flags,
+                         void* self) noexcept;
+    static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self) noexcept;
+    static int on_data_chunk_recv(nghttp2_session*, uint8_t flags, int32_t stream_id,
+                                  const uint8_t* data, size_t len, void* self) noexcept;
+    static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                               void* self) noexcept;
+    static ssize_t on_send(nghttp2_session*, const uint8_t* data, size_t length, int flags,
+                           void* self) noexcept;
+    static int on_send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
+                            size_t length, nghttp2_data_source* source, void* self) noexcept;
+
+    http::Context& ctx_;
+    SessionHost& host_;
+    nghttp2_session* session_ = nullptr;
+    Stream* streams_ = nullptr; // every stream not yet closed, to free them with the session
+    size_t open_streams_ = 0;
+    size_t receiving_ = 0;         // streams whose request has not fully arrived
+    std::vector<int32_t> drained_; // subscriber streams whose queue emptied during a pass
+    bool would_block_ = false;
+    bool abandoned_ = false;
+    bool shutting_down_ = false;
+    bool over_ = false;
+};
+
+} // namespace ssehub::h2

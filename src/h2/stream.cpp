@@ -1,0 +1,228 @@
+#include "h2/stream.hpp"
+
+#include "h2/header_lines.hpp"
+#include "h2/nghttp2_session.hpp"
+#include "http/context.hpp"
+#include "http/router.hpp"
+#include "log.hpp"
+
+#include <algorithm>
+
+namespace ssehub::h2 {
+
+namespace {
+
+nghttp2_nv make_nv(const std::string& name, const std::string& value) {
+    return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                      reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                      value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+} // namespace
+
+Stream::Stream(Nghttp2Session& session, int32_t id) : session_(session), id_(id) {
+    ++session_.context().metrics->h2_streams;
+    ++session_.context().metrics->h2_streams_total;
+}
+
+Stream::~Stream() {
+    if (awaiting_) awaiting_->cancel(); // the stream was reset or its session is gone
+    leave_hub();
+    --session_.context().metrics->h2_streams;
+}
+
+void Stream::add_header(std::string_view name, std::string_view value) {
+    const http::Context& ctx = session_.context();
+    // Counted as HPACK counts a header list (RFC 9113 6.5.2), against max-header-bytes.
+    header_bytes_ += name.size() + value.size() + 32;
+    if (refused_status_) return;
+    if (header_bytes_ > ctx.config.max_header_bytes) {
+        bool uri = name == ":path";
+        refused_status_ = uri ? 414 : 431;
+        refused_kind_ = uri ? metrics::Rejected::UriTooLong : metrics::Rejected::HeaderTooLarge;
+        request_.headers.clear();
+        return;
+    }
+    if (name == ":method")
+        request_.method = value;
+    else if (name == ":path")
+        request_.target = value;
+    else if (name == ":authority")
+        request_.headers.emplace_back("host", value);
+    else if (!name.starts_with(":"))
+        request_.headers.emplace_back(name, value);
+}
+
+void Stream::add_body(const char* data, size_t len) {
+    if (refused_status_ || responded_) return;
+    size_t limit = session_.context().config.max_event_bytes;
+    if (request_.body.size() + len > limit) {
+        request_.body.clear();
+        // Answer now: the client can stop sending (the rest is read and dropped).
+        reject(413, metrics::Rejected::BodyTooLarge,
+               "request body is larger than max-event-bytes (" + std::to_string(limit) + ")");
+        return;
+    }
+    request_.body.append(data, len);
+}
+
+void Stream::dispatch() {
+    if (responded_ || gone_) return;
+    if (refused_status_ == 414) {
+        reject(414, refused_kind_, "request line is too long");
+        return;
+    }
+    if (refused_status_) {
+        reject(refused_status_, refused_kind_, "request headers are too large");
+        return;
+    }
+    if (request_.method.empty() || request_.target.empty() || request_.target[0] != '/') {
+        reject(400, metrics::Rejected::BadRequest, "malformed request: bad :method or :path");
+        return;
+    }
+    http::route(*this, request_, session_.context());
+}
+
+void Stream::submit(int status, const std::vector<std::pair<std::string, std::string>>& headers,
+                    bool with_data) {
+    std::string status_text = std::to_string(status);
+    static const std::string status_name = ":status";
+    std::vector<nghttp2_nv> nv;
+    nv.reserve(headers.size() + 1);
+    nv.push_back(make_nv(status_name, status_text));
+    for (const auto& [k, v] : headers)
+        nv.push_back(make_nv(k, v));
+    nghttp2_data_provider provider{};
+    provider.source.ptr = this;
+    provider.read_callback = on_read_data;
+    responded_ = true;
+    int rv = nghttp2_submit_response(session_.raw(), id_, nv.data(), nv.size(),
+                                     with_data ? &provider : nullptr);
+    if (rv != 0) log::debug(std::string("HTTP/2 response not submitted: ") + nghttp2_strerror(rv));
+    session_.schedule_send();
+}
+
+void Stream::respond(int status, std::string_view content_type, std::string_view body,
+                     std::string_view extra_headers) {
+    if (responded_ || gone_) return;
+    const http::Context& ctx = session_.context();
+    HeaderList headers;
+    if (!content_type.empty()) headers.emplace_back("content-type", content_type);
+    if (status != 204 && status != 304)
+        headers.emplace_back("content-length", std::to_string(body.size()));
+    append_header_lines(extra_headers, headers);
+    append_header_lines(ctx.cors_headers, headers);
+    bool with_body = !body.empty() && request_.method != "HEAD";
+    if (with_body) {
+        queue_.push(sse::Frame::copy_of(body));
+        ending_ = true;
+    }
+    submit(status, headers, with_body);
+}
+
+void Stream::reject(int status, metrics::Rejected kind, std::string_view reason,
+                    std::string_view extra_headers, bool) {
+    session_.context().metrics->reject(kind);
+    log::info("rejected request: " + std::to_string(status) + " " + std::string(reason));
+    std::string body(reason);
+    body += '\n';
+    respond(status, "text/plain; charset=utf-8", body, extra_headers);
+}
+
+void Stream::start_stream(std::vector<std::string> topics, const std::string* resume) {
+    if (responded_ || gone_) return;
+    http::Context& ctx = session_.context();
+    HeaderList headers = {{"content-type", "text/event-stream"},
+                          {"cache-control", "no-store"},
+                          {"x-accel-buffering", "no"}};
+    append_header_lines(ctx.cors_headers, headers);
+    submit(200, headers, true);
+    subscribed_ = true;
+    ctx.hub->add(this, std::move(topics), resume, uv_now(ctx.loop));
+}
+
+void Stream::publish(sse::EventSink& sink, const sse::PublishRequest& request) {
+    awaiting_ = sink.publish(request, *this); // null when answered already
+}
+
+void Stream::on_published(const sse::PublishOutcome& outcome) {
+    awaiting_ = nullptr;
+    http::answer_publish(*this, outcome); // submit() schedules the send
+}
+
+bool Stream::peer_address(sockaddr_storage& out) const {
+    return session_.host().peer_address(out);
+}
+
+void Stream::wake() {
+    if (deferred_ && !session_.abandoned()) {
+        deferred_ = false;
+        nghttp2_session_resume_data(session_.raw(), id_);
+    }
+    session_.schedule_send();
+}
+
+bool Stream::send(const sse::FrameRef& frame) {
+    if (gone_) return false;
+    queue_.push(frame);
+    wake();
+    return true;
+}
+
+void Stream::leave_hub() {
+    if (subscribed_) session_.context().hub->remove(this);
+}
+
+void Stream::drop(sse::DropReason reason) {
+    leave_hub();
+    if (reason == sse::DropReason::Shutdown) {
+        end_gracefully();
+        return;
+    }
+    if (reason == sse::DropReason::SlowSubscriber)
+        log::info("dropped slow HTTP/2 subscriber: " + std::to_string(queue_.bytes()) +
+                  " bytes queued (max-queued-bytes " +
+                  std::to_string(session_.context().config.max_queued_bytes) + ")");
+    gone_ = true;
+    queue_.clear();
+    if (!session_.abandoned()) {
+        nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
+        session_.schedule_send();
+    }
+}
+
+void Stream::end_gracefully() {
+    leave_hub();
+    if (!subscribed_ || ending_) return;
+    ending_ = true;
+    wake();
+}
+
+void Stream::abandon() {
+    leave_hub();
+    gone_ = true;
+    if (awaiting_) {
+        awaiting_->cancel();
+        awaiting_ = nullptr;
+    }
+}
+
+ssize_t Stream::on_read_data(nghttp2_session*, int32_t, uint8_t*, size_t length,
+                             uint32_t* data_flags, nghttp2_data_source* source, void*) noexcept {
+    auto* s = static_cast<Stream*>(source->ptr);
+    size_t queued = s->queue_.bytes();
+    if (queued == 0) {
+        if (s->ending_) {
+            *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+            return 0;
+        }
+        s->deferred_ = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+    size_t n = std::min(length, queued);
+    *data_flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+    if (n == queued && s->ending_) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+}
+
+} // namespace ssehub::h2

@@ -1,0 +1,305 @@
+"""HTTP/2 over TLS (issue 9), driven by nghttp2's own clients (Debian nghttp2-client): many
+event streams on one connection, every endpoint over h2, flow control windows that stay closed
+count against max-queued-bytes, GOAWAY on shutdown, and h2load."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import HubTestCase, http_request, publish_ok, wait_until
+from tls_support import Certificate, have_tls, tls_socket
+
+NGHTTP = shutil.which("nghttp")
+H2LOAD = shutil.which("h2load")
+
+
+def metrics(port):
+    out = {}
+    for line in http_request(port, "GET", "/metrics").body.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = int(value)
+    return out
+
+
+H2_STREAMS = 'ssehub_multiplexed_streams{protocol="h2"}'
+H2_CONNECTIONS = 'ssehub_multiplexed_connections{protocol="h2"}'
+
+
+def h2_offered():
+    if not have_tls(harness.hub_binary()):
+        return False
+    cert = Certificate()
+    try:
+        with harness.Hub(cert.args(), listen=("tls:127.0.0.1:0",)) as hub:
+            s = tls_socket(hub.port, alpn=("h2",))
+            alpn = s.selected_alpn_protocol()
+            s.close()
+            return alpn == "h2"
+    finally:
+        cert.cleanup()
+
+
+class Nghttp:
+    """`nghttp -v ...` in the background; its output (frames and bodies) read as it comes."""
+
+    def __init__(self, args):
+        self.out = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([NGHTTP, "-v"] + list(args), stdin=subprocess.DEVNULL,
+                                     stdout=self.out, stderr=subprocess.STDOUT)
+
+    def text(self):
+        self.out.seek(0)
+        return self.out.read().decode("utf-8", "replace")
+
+    def wait_for(self, pred, timeout=10.0, what="nghttp output"):
+        try:
+            return wait_until(lambda: pred(self.text()), timeout)
+        except AssertionError:
+            raise AssertionError("%s not seen within %.0f s; nghttp printed:\n%s"
+                                 % (what, timeout, self.text()[-3000:])) from None
+
+    def wait_exit(self, timeout=10.0):
+        return self.proc.wait(timeout=timeout)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.out.close()
+
+
+@unittest.skipUnless(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")
+@unittest.skipUnless(h2_offered(), "ssehub built without TLS or nghttp2")
+class H2TestCase(HubTestCase):
+    def setUp(self):
+        self.cert = Certificate()
+        self.addCleanup(self.cert.cleanup)
+
+    def start_h2_hub(self, *args):
+        hub = self.start_hub(*(self.cert.args() + list(args)),
+                             listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
+        self.tls, self.plain = hub.tcp_ports
+        self.base = "https://127.0.0.1:%d" % self.tls
+        return hub
+
+    def nghttp(self, *args):
+        n = Nghttp(args)
+        self.addCleanup(n.close)
+        return n
+
+    def run_nghttp(self, *args, timeout=20):
+        r = subprocess.run([NGHTTP, "-v"] + list(args), capture_output=True, text=True,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+        return r.stdout + r.stderr
+
+
+class H2Streams(H2TestCase):
+    def test_a_hundred_event_streams_share_one_connection(self):
+        hub = self.start_h2_hub()
+        n = self.nghttp("-m", "100", "-H", "accept: text/event-stream",
+                        self.base + "/events?topic=news")
+        wait_until(lambda: metrics(self.plain)["ssehub_subscribers"] == 100, 10,
+                   message="100 h2 subscribers never registered")
+        m = metrics(self.plain)
+        self.assertEqual(m[H2_CONNECTIONS], 1)
+        self.assertEqual(m[H2_STREAMS], 100)
+        self.assertEqual(m["ssehub_connections"], 2)  # the h2 one and this /metrics request
+        doc = publish_ok(self.plain, "headline", "one for all", topic="news")
+        self.assertEqual(doc["subscribers"], 100)
+        n.wait_for(lambda t: t.count("data: one for all") == 100, what="100 deliveries")
+        self.assertEqual(n.text().count("id: %s" % doc["id"]), 100)
+        self.assertEqual(
+            len(re.findall(r"recv \(stream_id=\d+\) content-type: text/event-stream", n.text())),
+            100)
+
+    def test_server_settings_size_concurrent_streams_from_max_subscribers(self):
+        self.start_h2_hub("--max-subscribers", "300")
+        out = self.run_nghttp(self.base + "/healthz")
+        self.assertIn("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):316]", out)
+        self.assertRegex(out, r"recv \(stream_id=\d+\) :status: 200")
+
+    def test_endpoints_over_h2(self):
+        self.start_h2_hub()
+        out = self.run_nghttp(self.base + "/healthz")
+        self.assertRegex(out, r":status: 200")
+        self.assertIn("ok", out)
+        out = self.run_nghttp(self.base + "/metrics")
+        self.assertIn("ssehub_multiplexed_connections{protocol=\"h2\"} 1", out)
+        out = self.run_nghttp(self.base + "/")
+        self.assertRegex(out, r"content-type: text/html")
+        out = self.run_nghttp(self.base + "/nowhere")
+        self.assertRegex(out, r":status: 404")
+        out = self.run_nghttp("-H", ":method: PUT", self.base + "/publish")
+        self.assertRegex(out, r":status: 405")
+        self.assertIn("allow: POST, OPTIONS", out)
+        out = self.run_nghttp("-H", ":method: OPTIONS", self.base + "/events")
+        self.assertRegex(out, r":status: 204")
+        self.assertIn("access-control-allow-methods", out)
+
+    def test_publish_over_h2_reaches_http11_subscribers(self):
+        self.start_h2_hub()
+        sub = self.subscribe(self.plain)
+        body = os.path.join(self.cert.dir, "body")
+        with open(body, "w") as f:
+            f.write("event=via-h2&data=hello+there")
+        out = self.run_nghttp("-d", body, "-H", "content-type: application/x-www-form-urlencoded",
+                              self.base + "/publish")
+        self.assertRegex(out, r":status: 202")
+        self.assertRegex(out, r'"subscribers":1')
+        self.assert_next_event(sub, "via-h2", "hello there")
+
+    def test_limits_hold_over_h2(self):
+        self.start_h2_hub("--max-header-bytes", "1K", "--max-event-bytes", "1K")
+        out = self.run_nghttp("-H", "x-pad: " + "v" * 2000, self.base + "/healthz")
+        self.assertRegex(out, r":status: 431")
+        body = os.path.join(self.cert.dir, "big")
+        with open(body, "w") as f:
+            f.write("data=" + "x" * 5000)
+        out = self.run_nghttp("-d", body, "-H", "content-type: application/x-www-form-urlencoded",
+                              self.base + "/publish")
+        self.assertRegex(out, r":status: 413")
+        m = metrics(self.plain)
+        self.assertEqual(m['ssehub_rejected_requests_total{reason="header_too_large"}'], 1)
+        self.assertEqual(m['ssehub_rejected_requests_total{reason="body_too_large"}'], 1)
+
+    def test_resume_over_h2_replays_after_last_event_id(self):
+        self.start_h2_hub()
+        ids = [publish_ok(self.plain, "r", "n%d" % i)["id"] for i in range(3)]
+        n = self.nghttp("-H", "accept: text/event-stream", "-H", "last-event-id: " + ids[0],
+                        self.base + "/events")
+        n.wait_for(lambda t: "data: n2" in t, what="replayed events")
+        text = n.text()
+        self.assertNotIn("data: n0", text)
+        self.assertLess(text.index("data: n1"), text.index("data: n2"))
+
+
+class H2FlowControl(H2TestCase):
+    def check_closed_window_drops(self, window_args):
+        self.start_h2_hub("--max-queued-bytes", "16K")
+        good = self.subscribe(self.plain)
+        stalled = self.nghttp(*(window_args + ["-H", "accept: text/event-stream",
+                                               self.base + "/events"]))
+        wait_until(lambda: metrics(self.plain)["ssehub_subscribers"] == 2)
+        payload = "w" * 2000
+        for i in range(200):
+            publish_ok(self.plain, "fill", "%d %s" % (i, payload))
+            self.assertEqual(good.next_event(5).data, "%d %s" % (i, payload))
+            if metrics(self.plain)["ssehub_slow_subscribers_dropped_total"] == 1:
+                break
+        else:
+            self.fail("a stream whose window stayed closed was never dropped")
+        stalled.wait_for(lambda t: "recv RST_STREAM" in t, what="RST_STREAM")
+        self.assertEqual(metrics(self.plain)["ssehub_subscribers"], 1)
+        # Others are unaffected, and the connection itself still serves.
+        doc = publish_ok(self.plain, "after", "x")
+        self.assert_next_event(good, "after", "x", doc["id"])
+
+    def test_a_stream_window_that_stays_closed_counts_like_a_slow_subscriber(self):
+        self.check_closed_window_drops(["-w", "1"])
+
+    def test_a_connection_window_that_stays_closed_counts_too(self):
+        self.check_closed_window_drops(["-W", "1"])
+
+
+class H2Lifecycle(H2TestCase):
+    def test_sigterm_ends_streams_with_goaway_and_exits_0(self):
+        hub = self.start_h2_hub()
+        n = self.nghttp("-H", "accept: text/event-stream", self.base + "/events")
+        wait_until(lambda: metrics(self.plain)["ssehub_subscribers"] == 1)
+        publish_ok(self.plain, "last", "words")
+        n.wait_for(lambda t: "data: words" in t)
+        hub.signal(signal.SIGTERM)
+        self.assertEqual(hub.wait_exit(10), 0)
+        self.assertEqual(n.wait_exit(10), 0)
+        text = n.text()
+        self.assertIn("recv GOAWAY", text)
+        self.assertRegex(text, r"recv DATA frame <length=0, flags=0x01")  # END_STREAM
+
+    def test_idle_h2_connection_gets_goaway_at_the_request_timeout(self):
+        self.start_h2_hub("--request-timeout", "1")
+        # A connection that only sends the preface and SETTINGS: nghttp with no request cannot
+        # do that, so use raw frames over TLS.
+        s = tls_socket(self.tls, alpn=("h2",))
+        self.addCleanup(s.close)
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        s.settimeout(5)
+        data = b""
+        start = time.monotonic()
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        self.assertLess(time.monotonic() - start, 4.5)
+        # A GOAWAY frame (type 7) came before the close.
+        self.assertIn(b"\x07\x00\x00\x00\x00\x00", data)
+
+    def test_requests_left_unfinished_are_bounded_per_connection(self):
+        self.start_h2_hub()
+        sub = self.subscribe(self.plain)
+        s = tls_socket(self.tls, alpn=("h2",))
+        self.addCleanup(s.close)
+        # HPACK: :method POST (static 3), :path / (4), :scheme https (7), :authority literal.
+        block = b"\x83\x84\x87\x41\x09127.0.0.1"
+        frames = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+        for i in range(200):  # HEADERS without END_STREAM: the bodies never come
+            frames += (len(block).to_bytes(3, "big") + b"\x01\x04" +
+                       (1 + 2 * i).to_bytes(4, "big") + block)
+        s.sendall(frames)
+        s.settimeout(5)
+        data = b""
+        refused = 0
+        deadline = time.monotonic() + 10
+        while refused < 72 and time.monotonic() < deadline:
+            data += s.recv(65536)
+            refused, pos = 0, 0
+            while pos + 9 <= len(data):
+                length = int.from_bytes(data[pos:pos + 3], "big")
+                if pos + 9 + length > len(data):
+                    break
+                if data[pos + 3] == 3 and data[pos + 9:pos + 13] == b"\x00\x00\x00\x07":
+                    refused += 1  # RST_STREAM, REFUSED_STREAM
+                pos += 9 + length
+        self.assertEqual(refused, 200 - 128)
+        self.assertEqual(metrics(self.plain)[H2_STREAMS], 128)
+        doc = publish_ok(self.plain, "others", "fine")
+        self.assert_next_event(sub, "others", "fine", doc["id"])
+
+    def test_h2load_against_the_h2_listener(self):
+        self.start_h2_hub()
+        r = subprocess.run([H2LOAD, "-n", "2000", "-c", "4", "-m", "10",
+                            self.base + "/healthz"], capture_output=True, text=True, timeout=60)
+        self.assertIn("Application protocol: h2", r.stdout)
+        self.assertIn("2000 succeeded", r.stdout, r.stdout)
+        self.assertIn("2000 2xx", r.stdout)
+
+    def test_h2_protocol_garbage_after_the_handshake_is_closed_without_harm(self):
+        hub = self.start_h2_hub()
+        sub = self.subscribe(self.plain)
+        s = tls_socket(self.tls, alpn=("h2",))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # not the h2 preface
+        s.settimeout(5)
+        try:
+            while s.recv(4096):
+                pass
+        except OSError:
+            pass
+        s.close()
+        doc = publish_ok(self.plain, "fine", "yes")
+        self.assert_next_event(sub, "fine", "yes", doc["id"])
+        self.assertEqual(metrics(self.plain)[H2_CONNECTIONS], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,116 @@
+"""TLS helpers for the integration tests: a throwaway certificate made with `openssl req`,
+TLS client connections with a chosen ALPN list, and the harness's HTTP/1.1 and event-stream
+readers running over them."""
+
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+
+from harness import Conn, SseClient, build_request, connect
+
+
+def have_tls(binary):
+    """True when this ssehub was built with OpenSSL: without it, TLS options are a usage
+    error that says TLS is unavailable."""
+    r = subprocess.run([binary, "serve", "--listen", "tls:127.0.0.1:0", "--tls-cert", "/dev/null",
+                        "--tls-key", "/dev/null", "--check-config"],
+                       capture_output=True, text=True, timeout=10)
+    return not (r.returncode == 2 and "unavailable" in r.stderr)
+
+
+class Certificate:
+    """A self-signed certificate for 127.0.0.1 and localhost in a temporary directory."""
+
+    def __init__(self, cn="ssehub-test"):
+        self.dir = tempfile.mkdtemp(prefix="ssehub-tls-")
+        self.cert = os.path.join(self.dir, "cert.pem")
+        self.key = os.path.join(self.dir, "key.pem")
+        self.make(cn)
+
+    def make(self, cn, cert=None, key=None):
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=" + cn,
+             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+             "-keyout", key or self.key, "-out", cert or self.cert],
+            check=True, capture_output=True, timeout=30)
+
+    def args(self):
+        return ["--tls-cert", self.cert, "--tls-key", self.key]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def client_context(alpn=("http/1.1",)):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    return ctx
+
+
+def tls_socket(port, alpn=("http/1.1",), timeout=5.0):
+    raw = connect(port, timeout)
+    return client_context(alpn).wrap_socket(raw, server_hostname="localhost")
+
+
+def peer_common_name(port):
+    """The CN of the certificate the hub presents now (a fresh connection)."""
+    s = tls_socket(port)
+    try:
+        der = s.getpeercert(binary_form=True)
+    finally:
+        s.close()
+    pem = ssl.DER_cert_to_PEM_cert(der)
+    out = subprocess.run(["openssl", "x509", "-noout", "-subject"], input=pem,
+                         capture_output=True, text=True, timeout=10).stdout
+    return out.strip().rsplit("=", 1)[-1].strip()
+
+
+class TlsConn(Conn):
+    """harness.Conn over TLS (HTTP/1.1 offered by ALPN)."""
+
+    def __init__(self, port, timeout=5.0, alpn=("http/1.1",)):
+        self.addr = port
+        self.sock = tls_socket(port, alpn, timeout)
+        self.buf = bytearray()
+        self.eof = False
+
+    def fill(self, deadline):
+        try:
+            return super().fill(deadline)
+        except ssl.SSLError as e:
+            self.eof = True
+            from harness import ConnectionClosed
+            raise ConnectionClosed("TLS error: %s" % e) from None
+
+
+def tls_request(port, method, target, headers=None, body=None, timeout=5.0):
+    """One HTTP/1.1 request over a fresh TLS connection -> harness Response."""
+    with TlsConn(port, timeout) as c:
+        c.send(build_request(port, method, target, headers or [], body))
+        return c.read_response(timeout, method)
+
+
+class TlsSseClient(SseClient):
+    """harness.SseClient over TLS: GET, check the head, parse the stream as it arrives."""
+
+    def __init__(self, port, path="/events", timeout=5.0, wait_open=True):
+        self._init_stream()
+        self.conn = TlsConn(port, timeout)
+        self.conn.send(build_request(port, "GET", path, [("Accept", "text/event-stream")]))
+        deadline = time.monotonic() + timeout
+        self.status, self.reason, self.headers, self.header_list = self.conn.read_head(deadline)
+        if self.status != 200:
+            raise AssertionError("TLS subscribe %s answered %d" % (path, self.status))
+        if self.conn.buf:
+            chunk = bytes(self.conn.buf)
+            self.conn.buf.clear()
+            self._feed(chunk)
+        if wait_open:
+            self.wait_opened(timeout)
