@@ -40,7 +40,7 @@ class Hub {
     // subscribers). Without one, the ring is all the history there is.
     void set_history(History* history) { history_ = history; }
 
-    // The one way an event enters the hub: a local publish or a future upstream reader. `id`
+    // The one way an event enters the hub: a local publish or the upstream (Redis) reader. `id`
     // must be greater than every id before it. An empty topic means none; broadcast (the legacy
     // signal) reaches every subscriber whatever its topics. Returns the subscribers it was
     // queued for.
