@@ -134,10 +134,15 @@ def sample_value(arg, tmp):
     config_file = os.path.join(tmp, "empty.conf")
     if not os.path.exists(config_file):
         open(config_file, "w").close()
+    password_file = os.path.join(tmp, "redis.pw")
+    if not os.path.exists(password_file):
+        with open(password_file, "w") as f:
+            f.write("secret\n")
     return {
         "size": "64K", "seconds": "5", "n": "100", "ms": "1000",
         "address": "127.0.0.1:0", "dir": os.path.join(tmp, "state"),
         "cidr": "10.0.0.0/8", "origin": "https://example.com", "level": "debug",
+        "url": "redis://127.0.0.1:6379/0", "name": "site:events",
     }.get(arg, {"file": None}.get(arg))
 
 
@@ -263,6 +268,8 @@ class ManPageOptions(TempDirMixin, unittest.TestCase):
                     value = os.path.join(tmp, "empty.conf")
                 elif name == "token-file":
                     value = os.path.join(tmp, "tokens")
+                elif name == "redis-password-file":
+                    value = os.path.join(tmp, "redis.pw")
                 self.assertIsNotNone(value, "no sample value for %s %s" % (name, arg.group(1)))
                 args.append(value)
             with self.subTest(option=name):
