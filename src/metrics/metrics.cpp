@@ -44,8 +44,9 @@ std::string_view label(Rejected r) {
 
 namespace {
 
+// One metric with its HELP and TYPE lines; `labels` is empty or "{name=\"value\"}".
 void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-            uint64_t value) {
+            uint64_t value, std::string_view labels = {}) {
     out += "# HELP ssehub_";
     out += name;
     out += ' ';
@@ -56,6 +57,7 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
     out += type;
     out += "\nssehub_";
     out += name;
+    out += labels;
     out += ' ';
     out += std::to_string(value);
     out += '\n';
@@ -95,23 +97,6 @@ void render_redis(std::string& out, const RedisMetrics& r) {
     out += "ssehub_redis_xadd_duration_seconds_sum ";
     out += bound;
     out += "\nssehub_redis_xadd_duration_seconds_count " + std::to_string(r.xadd_count) + "\n";
-}
-
-void labelled(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-              uint64_t h2_value) {
-    out += "# HELP ssehub_";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ssehub_";
-    out += name;
-    out += ' ';
-    out += type;
-    out += "\nssehub_";
-    out += name;
-    out += "{protocol=\"h2\"} ";
-    out += std::to_string(h2_value);
-    out += '\n';
 }
 
 } // namespace
@@ -170,12 +155,14 @@ std::string Metrics::render(uint64_t now_ms) const {
     out += '\n';
     metric(out, "tls_handshakes_total", "counter", "TLS handshakes completed.", tls_handshakes);
     // Prometheus allows digits in names, our metric names keep to letters: "h2" is a label.
-    labelled(out, "multiplexed_connections", "gauge",
-             "Open connections that carry many streams, by protocol.", h2_connections);
-    labelled(out, "multiplexed_streams", "gauge",
-             "Open streams of multiplexed connections (subscriptions and requests).", h2_streams);
-    labelled(out, "multiplexed_streams_total", "counter",
-             "Streams opened by clients on multiplexed connections.", h2_streams_total);
+    constexpr std::string_view h2_label = "{protocol=\"h2\"}";
+    metric(out, "multiplexed_connections", "gauge",
+           "Open connections that carry many streams, by protocol.", h2_connections, h2_label);
+    metric(out, "multiplexed_streams", "gauge",
+           "Open streams of multiplexed connections (subscriptions and requests).", h2_streams,
+           h2_label);
+    metric(out, "multiplexed_streams_total", "counter",
+           "Streams opened by clients on multiplexed connections.", h2_streams_total, h2_label);
     if (redis.enabled) render_redis(out, redis);
     metric(out, "uptime_seconds", "gauge", "Seconds since the hub started.",
            (now_ms - start_ms) / 1000);
