@@ -35,12 +35,16 @@ bool Hub::deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms) {
     return false;
 }
 
-void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& count) {
+// `matched` counts every subscriber the event is for; `sent` only those written to now. A
+// replaying subscriber gets this event from the ring, in order, when it gets there (and is
+// counted as a delivery then).
+void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& matched,
+                     size_t& sent) {
+    matched += list.size();
     for (Subscriber* s : list) {
-        ++count;
-        // A replaying subscriber gets this event from the ring, in order, when it gets there.
         if (s->replaying_ || s->marked_for_drop_) continue;
         deliver(s, frame, now_ms);
+        ++sent;
     }
 }
 
@@ -51,16 +55,16 @@ size_t Hub::publish(const EventId& id, std::string_view type, std::string_view d
     ring_.push(RetainedEvent{id, std::string(topic), broadcast, frame});
     ++metrics_.events_published;
 
-    size_t count = 0;
-    deliver_to(all_, frame, now_ms, count);
+    size_t count = 0, sent = 0;
+    deliver_to(all_, frame, now_ms, count, sent);
     if (broadcast) {
-        deliver_to(filtered_, frame, now_ms, count);
+        deliver_to(filtered_, frame, now_ms, count, sent);
     } else if (!topic.empty()) {
         if (auto it = topics_.find(topic); it != topics_.end())
-            deliver_to(it->second, frame, now_ms, count);
+            deliver_to(it->second, frame, now_ms, count, sent);
     }
-    metrics_.deliveries += count;
-    metrics_.bytes_written += count * frame->size();
+    metrics_.deliveries += sent;
+    metrics_.bytes_written += sent * frame->size();
     if (!parked_.empty()) release_parked_now(now_ms);
     drop_marked();
     return count;

@@ -85,7 +85,8 @@ class Hub {
     using SubscriberList = std::vector<Subscriber*>;
 
     bool deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms);
-    void deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& count);
+    void deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& matched,
+                    size_t& sent);
     void continue_replay(Subscriber* s, uint64_t now_ms);
     void continue_paging(Subscriber* s, bool store_end, uint64_t now_ms);
     void fetch_page(Subscriber* s, bool first);
