@@ -69,9 +69,11 @@ void WriteQueue::start_write() {
         bufs[n] = uv_buf_init(const_cast<char*>(frames_[i]->data()) + skip,
                               static_cast<unsigned>(frames_[i]->size() - skip));
     }
-    req_.data = this;
-    int r = uv_write(&req_, stream_, bufs, static_cast<unsigned>(n), on_write);
+    if (!req_) req_ = std::make_unique<uv_write_t>();
+    req_->data = this;
+    int r = uv_write(req_.get(), stream_, bufs, static_cast<unsigned>(n), on_write);
     if (r != 0) {
+        req_.reset();
         failed_ = true;
         return;
     }
@@ -96,7 +98,9 @@ void WriteQueue::on_write(uv_write_t* req, int status) noexcept {
     q->in_flight_ = 0;
     if (q->head_ == q->frames_.size()) {
         q->frames_.clear();
+        if (q->frames_.capacity() > 64) q->frames_.shrink_to_fit(); // a long backlog's slots
         q->head_ = 0;
+        q->req_.reset();
         q->on_done_(q->owner_, 0);
         return;
     }
