@@ -3,6 +3,9 @@
 #include "log.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 namespace ssehub::redis {
 
@@ -21,7 +24,31 @@ bool is_auth_failure(const std::string& reason) {
     return false;
 }
 
+bool is_numeric_address(const std::string& host) {
+    in6_addr a6;
+    in_addr a4;
+    return inet_pton(AF_INET, host.c_str(), &a4) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+}
+
+std::string numeric_address(const sockaddr* sa) {
+    char text[INET6_ADDRSTRLEN] = "";
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof text);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text,
+                  sizeof text);
+    return text;
+}
+
 } // namespace
+
+// One uv_getaddrinfo in flight. stop() may leave before it ends: it then clears `link` and
+// the callback only frees the request.
+struct Link::Resolution {
+    uv_getaddrinfo_t req;
+    Link* link;
+};
 
 Link::Link(uv_loop_t* loop, RedisUrl url, std::string stream, metrics::RedisMetrics& metrics)
     : loop_(loop), url_(std::move(url)), stream_(std::move(stream)), metrics_(metrics),
@@ -37,6 +64,7 @@ void Link::start() {
     reader_.start();
     commands_.start();
     metrics_.enabled = true;
+    host_is_name_ = url_.kind == RedisUrl::Kind::Tcp && !is_numeric_address(url_.host);
     reason_ = "connecting to Redis at " + url_.to_string();
     log::info("redis: connecting to " + url_.to_string() + ", stream " + stream_);
     open_both();
@@ -44,8 +72,67 @@ void Link::start() {
 
 void Link::open_both() {
     state_ = State::Connecting;
-    reader_.open(url_, password_, stream_);
-    if (state_ == State::Connecting) commands_.open(url_, password_, stream_); // unless it failed
+    if (!host_is_name_) {
+        connect_both(url_);
+        return;
+    }
+    if (next_address_ < addresses_.size()) {
+        RedisUrl url = url_;
+        url.host = address_ = addresses_[next_address_++];
+        connect_both(url);
+        return;
+    }
+    if (resolving_) return; // a stopped round's resolution is still out; it goes on from there
+    auto* r = new Resolution{{}, this};
+    r->req.data = r;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    int err = uv_getaddrinfo(loop_, &r->req, on_resolved, url_.host.c_str(), nullptr, &hints);
+    if (err != 0) {
+        delete r;
+        fail("cannot resolve " + url_.host + ": " + uv_strerror(err));
+        return;
+    }
+    resolving_ = r;
+}
+
+void Link::on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept {
+    auto* r = static_cast<Resolution*>(req->data);
+    Link* l = r->link;
+    delete r;
+    if (!l) {
+        uv_freeaddrinfo(res);
+        return;
+    }
+    l->resolving_ = nullptr;
+    l->addresses_.clear();
+    l->next_address_ = 0;
+    for (addrinfo* ai = status == 0 ? res : nullptr; ai; ai = ai->ai_next) {
+        std::string a = numeric_address(ai->ai_addr);
+        if (!a.empty() &&
+            std::find(l->addresses_.begin(), l->addresses_.end(), a) == l->addresses_.end())
+            l->addresses_.push_back(std::move(a));
+    }
+    uv_freeaddrinfo(res);
+    if (l->state_ != State::Connecting) return;
+    if (l->addresses_.empty()) {
+        l->fail("cannot resolve " + l->url_.host + ": " +
+                (status != 0 ? uv_strerror(status) : "no address"));
+        return;
+    }
+    if (l->address_ != l->addresses_.front())
+        log::info("redis: " + l->url_.host + " resolves to " + l->addresses_.front() +
+                  (l->addresses_.size() > 1
+                       ? " (and " + std::to_string(l->addresses_.size() - 1) + " more)"
+                       : std::string()));
+    l->open_both();
+}
+
+void Link::connect_both(const RedisUrl& url) {
+    reader_.open(url, password_, stream_);
+    if (state_ == State::Connecting) commands_.open(url, password_, stream_); // unless it failed
 }
 
 void Link::on_ready(Connection&) {
@@ -72,6 +159,17 @@ void Link::on_lost(Connection&, const std::string& reason) {
 void Link::fail(const std::string& reason) {
     if (state_ != State::Connecting && state_ != State::Up) return; // already handled
     bool was_up = state_ == State::Up;
+    // The name has another address left to try in this round: try it at once, quietly.
+    if (!was_up && next_address_ < addresses_.size()) {
+        log::debug("redis: cannot use " + address_ + " for " + url_.host + ": " + reason +
+                   "; trying " + addresses_[next_address_]);
+        state_ = State::Down;
+        retry_now_ = true;
+        uv_timer_start(&teardown_, on_teardown, 0, 0);
+        return;
+    }
+    addresses_.clear(); // the next round resolves the name again
+    next_address_ = 0;
     // A link that was up only briefly is flapping (say, a command Redis refuses): its backoff
     // keeps growing and a repeat of the same failure is not logged again.
     bool stable = was_up && uv_now(loop_) - up_since_ms_ >= stable_ms;
@@ -107,7 +205,8 @@ void Link::on_teardown(uv_timer_t* t) noexcept {
     l->reader_.close();
     l->commands_.close();
     if (l->state_ != State::Down) return;
-    uint64_t delay = l->next_backoff_ms();
+    uint64_t delay = l->retry_now_ ? 0 : l->next_backoff_ms();
+    l->retry_now_ = false;
     l->retry_at_ms_ = uv_now(l->loop_) + delay;
     uv_timer_start(&l->retry_, on_retry, delay, 0);
 }
@@ -161,6 +260,11 @@ void Link::stop() {
     state_ = State::Stopped;
     metrics_.up = false;
     if (!started) return;
+    if (resolving_) {
+        resolving_->link = nullptr;
+        uv_cancel(reinterpret_cast<uv_req_t*>(&resolving_->req));
+        resolving_ = nullptr;
+    }
     reader_.stop();
     commands_.stop();
     for (uv_timer_t* t : {&teardown_, &retry_, &watchdog_})

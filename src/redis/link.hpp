@@ -6,6 +6,9 @@
 // backoff (100 ms doubling to 5 s, with jitter). A watchdog fails the link when Redis stops
 // answering. Each change of state is one log line; a failure repeating with the same reason
 // is not logged again, also when the link keeps coming up only to fail again at once.
+// A host name in the URL is resolved off the loop (uv_getaddrinfo, libuv's thread pool) before
+// each round of attempts, so a DNS answer that changed is followed on reconnect; a round tries
+// each address the name has once, in the resolver's order, before backing off.
 #pragma once
 
 #include "metrics/metrics.hpp"
@@ -14,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <sys/socket.h>
 #include <uv.h>
 #include <vector>
 
@@ -63,7 +67,10 @@ class Link final : public Connection::Owner {
     static void on_teardown(uv_timer_t* t) noexcept;
     static void on_retry(uv_timer_t* t) noexcept;
     static void on_watchdog(uv_timer_t* t) noexcept;
+    struct Resolution;
     void open_both();
+    void connect_both(const RedisUrl& url);
+    static void on_resolved(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept;
     void check_stalled(Connection& c, uint64_t limit_ms, uint64_t now_ms);
     uint64_t next_backoff_ms();
 
@@ -77,11 +84,17 @@ class Link final : public Connection::Owner {
     std::vector<Listener*> listeners_; // not owned: the upstream's parts
     uv_timer_t teardown_, retry_, watchdog_;
     State state_ = State::Idle;
-    std::string reason_;        // why not Up
-    std::string logged_reason_; // the last failure logged, to log a repeat only once
-    unsigned failures_ = 0;     // since the link was last Up for a while
+    std::string reason_;                 // why not Up
+    bool host_is_name_ = false;          // resolve url_.host before connecting
+    Resolution* resolving_ = nullptr;    // in flight; owned by its callback, which frees it
+    std::vector<std::string> addresses_; // url_.host resolved, numeric; this round's candidates
+    size_t next_address_ = 0;            // addresses_[next_address_] is the next to try
+    std::string address_;                // the address being tried, for log lines
+    std::string logged_reason_;          // the last failure logged, to log a repeat only once
+    unsigned failures_ = 0;              // since the link was last Up for a while
     bool ever_up_ = false;
     bool down_logged_ = false; // a failure was logged since the link was last Up
+    bool retry_now_ = false;   // the next attempt tries another address, without backoff
     uint64_t up_since_ms_ = 0;
     uint64_t retry_at_ms_ = 0;
     uint64_t read_block_ms_ = 5000;
