@@ -50,7 +50,9 @@ clean:
 	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz
 
 # Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
-# limit server (bench/run-bench; results in bench/results/<date>/).
+# limit server, then scale-out on Redis when redis-server is installed: one node alone vs one
+# with --redis, and three nodes on one Redis with 51 000 subscribers (bench/run-bench, which
+# takes --redis/--no-redis; results in bench/results/<date>/).
 .PHONY: bench bench-quick
 bench: build
 	@./scripts/install-deps bench

@@ -6,6 +6,12 @@
 
 namespace bench {
 
+namespace {
+
+constexpr size_t max_urls = 256;
+
+} // namespace
+
 uint32_t Options::planned_events() const {
     if (mode == Mode::WaitForAll) return events;
     return static_cast<uint32_t>(std::llround(rate * duration_s));
@@ -19,10 +25,13 @@ ParsedOptions parse_options(int argc, char** argv) {
     app.name("ssehub-bench");
     app.set_version_flag("--version", std::string("ssehub-bench ") + SSEHUB_VERSION);
     app.get_formatter()->column_width(34);
-    app.add_option("-u,--url", o.url, "subscribe URL (http://IPv4:PORT/path)")
-        ->capture_default_str();
+    app.add_option("-u,--url", o.urls,
+                   "subscribe URL (http://IPv4:PORT/path); repeat it to spread the "
+                   "subscribers over several nodes")
+        ->capture_default_str()
+        ->allow_extra_args(false);
     app.add_option("--publish-url", o.publish_url,
-                   "publish URL (default: the subscribe URL's host, path /publish)");
+                   "publish URL (default: the first subscribe URL's host, path /publish)");
     app.add_option("--body", o.body_template, "publish body; {data} becomes the payload")
         ->capture_default_str();
     app.add_option("--content-type", o.content_type, "Content-Type of the publish body")
@@ -83,8 +92,14 @@ ParsedOptions parse_options(int argc, char** argv) {
     try {
         app.parse(argc, argv);
         o.mode = mode == "open" ? Mode::OpenLoop : Mode::WaitForAll;
-        o.sub_url = parse_url(o.url);
-        if (o.publish_url.empty()) o.publish_url = "http://" + o.sub_url.host + "/publish";
+        if (o.urls.size() > max_urls)
+            throw CLI::ValidationError("--url", "at most " + std::to_string(max_urls) + " URLs");
+        if (o.subscribers < o.urls.size())
+            throw CLI::ValidationError("--subscribers", "fewer subscribers than URLs");
+        o.sub_urls.clear();
+        for (const std::string& u : o.urls)
+            o.sub_urls.push_back(parse_url(u));
+        if (o.publish_url.empty()) o.publish_url = "http://" + o.sub_urls[0].host + "/publish";
         o.pub_url = parse_url(o.publish_url);
         if (o.body_template.find("{data}") == std::string::npos)
             throw CLI::ValidationError("--body", "the template must contain {data}");

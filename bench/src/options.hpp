@@ -7,14 +7,16 @@
 #include <cstdint>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace bench {
 
 enum class Mode { WaitForAll, OpenLoop };
 
 struct Options {
-    std::string url = "http://127.0.0.1:8080/events";
-    std::string publish_url; // default: the subscribe URL's host with path /publish
+    // Subscribe URLs, one per node: subscriber i (from 0) subscribes at urls[i % urls.size()].
+    std::vector<std::string> urls{"http://127.0.0.1:8080/events"};
+    std::string publish_url; // default: the first subscribe URL's host with path /publish
     std::string body_template = "data={data}";
     std::string content_type = "application/x-www-form-urlencoded";
     uint32_t subscribers = 1000;
@@ -36,8 +38,8 @@ struct Options {
     bool json = false;
     bool quiet = false;
 
-    Url sub_url; // parsed from url
-    Url pub_url; // parsed from publish_url
+    std::vector<Url> sub_urls; // parsed from urls
+    Url pub_url;               // parsed from publish_url
 
     // Sequence numbers run 0..planned_events()-1.
     uint32_t planned_events() const;

@@ -46,7 +46,48 @@ std::string percentile_row(const nlohmann::json& p) {
            duration(p["p99"]) + "   p99.9 " + duration(p["p999"]) + "   max " + duration(p["max"]);
 }
 
+std::string count(const nlohmann::json& v) {
+    return std::to_string(v.get<uint64_t>());
+}
+
 } // namespace
+
+// One node's share of the run: its subscribers, what they saw, and its own rates.
+nlohmann::json Run::node_result(uint32_t node) const {
+    const PoolStats& s = node_stats_[node];
+    uint32_t subscribers = node_subscribers_[node];
+    nlohmann::json r;
+    r["url"] = o_.urls[node];
+    r["subscribers"] = subscribers;
+    r["opened"] = s.opened;
+    const Histogram& c = s.connect_ns;
+    bool all_open = s.opened == subscribers && s.last_open_ns >= connect_start_ns_;
+    r["connect"] = {
+        {"all_open_s",
+         all_open ? nlohmann::json(static_cast<double>(s.last_open_ns - connect_start_ns_) / 1e9)
+                  : nlohmann::json(nullptr)},
+        {"p50_ms", static_cast<double>(c.percentile(0.5)) / 1e6},
+        {"p99_ms", static_cast<double>(c.percentile(0.99)) / 1e6},
+        {"max_ms", static_cast<double>(c.max()) / 1e6}};
+    r["latency_us"] = percentiles_us(s.latency_ns);
+    uint64_t expected = uint64_t{published_} * subscribers;
+    uint64_t end = std::max(s.last_delivery_ns, publish_start_ns_);
+    double seconds = publish_start_ns_ ? static_cast<double>(end - publish_start_ns_) / 1e9 : 0;
+    r["deliveries"] = {{"expected", expected},
+                       {"delivered", s.delivered},
+                       {"lost", expected - std::min(expected, s.delivered)},
+                       {"duplicates", s.duplicates},
+                       {"out_of_order", s.out_of_order},
+                       {"foreign_events", s.foreign},
+                       {"disconnects", s.disconnects},
+                       {"subscribers_incomplete", s.subscribers_incomplete},
+                       {"subscribers_disordered", s.subscribers_disordered},
+                       {"seconds", seconds},
+                       {"per_second", seconds > 0 ? s.delivered / seconds : 0.0}};
+    r["ok"] = s.opened == subscribers && s.delivered == expected && s.duplicates == 0 &&
+              s.out_of_order == 0 && s.disconnects == 0;
+    return r;
+}
 
 nlohmann::json Run::result() const {
     nlohmann::json r;
@@ -112,6 +153,9 @@ nlohmann::json Run::result() const {
         }
         r["server"] = s;
     }
+    r["nodes"] = nlohmann::json::array();
+    for (uint32_t k = 0; k < node_stats_.size(); ++k)
+        r["nodes"].push_back(node_result(k));
     r["stopped_early"] = stopped_early_;
     r["failure"] = failure_;
     r["ok"] = failure_.empty() && stopped_early_.empty() && published_ == planned_ &&
@@ -130,7 +174,11 @@ std::string render_table(const nlohmann::json& r) {
            std::to_string(r["event_bytes"].get<uint32_t>()) + " bytes, " +
            (r["mode"] == "wait" ? std::string("wait-for-all")
                                 : "open loop " + format("%g", r["rate"]) + "/s") +
-           ", " + std::to_string(r["publishers"].get<uint32_t>()) + " publisher(s)\n";
+           ", " + std::to_string(r["publishers"].get<uint32_t>()) + " publisher(s)" +
+           (r.contains("nodes") && r["nodes"].size() > 1
+                ? ", " + std::to_string(r["nodes"].size()) + " nodes"
+                : std::string()) +
+           "\n";
     const auto& c = r["connect"];
     out += row("connect",
                (c["all_open_s"].is_null() ? std::string("not all open")
@@ -150,6 +198,26 @@ std::string render_table(const nlohmann::json& r) {
                           std::to_string(d["out_of_order"].get<uint64_t>()) + "   disconnects " +
                           std::to_string(d["disconnects"].get<uint64_t>()) + "   publish errors " +
                           std::to_string(r["publish"]["errors"].get<uint64_t>()));
+    if (r.contains("nodes") && r["nodes"].size() > 1) {
+        size_t k = 0;
+        for (const auto& n : r["nodes"]) {
+            const auto& nd = n["deliveries"];
+            const auto& nc = n["connect"];
+            out +=
+                row("node " + std::to_string(++k),
+                    n["url"].get<std::string>() + "   " + count(n["opened"]) + " of " +
+                        count(n["subscribers"]) + " subscribers open" +
+                        (nc["all_open_s"].is_null() ? std::string()
+                                                    : " in " + format("%.2f s", nc["all_open_s"])) +
+                        (n["ok"].get<bool>() ? "" : "   FAILED"));
+            out += row("", "latency " + percentile_row(n["latency_us"]));
+            out += row("", "deliveries " + count(nd["delivered"]) + " of " + count(nd["expected"]) +
+                               " = " + format("%.0f/s", nd["per_second"]) + "   lost " +
+                               count(nd["lost"]) + "   duplicates " + count(nd["duplicates"]) +
+                               "   out of order " + count(nd["out_of_order"]) + "   disconnects " +
+                               count(nd["disconnects"]));
+        }
+    }
     if (r.contains("server")) {
         const auto& s = r["server"];
         std::string v = "pid " + std::to_string(s["pid"].get<int>());

@@ -49,45 +49,81 @@ template <class F> void start_timer(uv_timer_t* t, uint64_t ms, uint64_t repeat,
         t, [](uv_timer_t* h) { F{}(static_cast<Run*>(h->data)); }, ms, repeat);
 }
 
+// A share of one node's subscribers: node-local indices first..first+count-1, which are the
+// global indices first*nodes+node, (first+1)*nodes+node, ...
+struct Segment {
+    uint32_t node;
+    uint32_t first;
+    uint32_t count;
+};
+
+// Subscriber i goes to node i % nodes; each node's share is cut into processes/nodes segments
+// (one per node when processes is 1). Empty segments are left out.
+std::vector<Segment> plan_segments(uint32_t n, uint32_t nodes, uint32_t processes) {
+    std::vector<Segment> out;
+    uint32_t per_node = processes > 1 ? std::max<uint32_t>(1, processes / nodes) : 1;
+    for (uint32_t k = 0; k < nodes; ++k) {
+        uint32_t count = (n - k + nodes - 1) / nodes;
+        for (uint32_t w = 0; w < per_node; ++w) {
+            uint32_t first = static_cast<uint32_t>(uint64_t{count} * w / per_node);
+            uint32_t last = static_cast<uint32_t>(uint64_t{count} * (w + 1) / per_node);
+            if (last > first) out.push_back({k, first, last - first});
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 int Run::execute() {
     rlim_t fds = raise_descriptor_limit();
     uint64_t per_process = fds > reserved_descriptors * 2 ? fds - reserved_descriptors : fds / 2;
     uint32_t n = o_.subscribers;
+    auto nodes = static_cast<uint32_t>(o_.sub_urls.size());
     uint32_t workers =
         o_.workers ? o_.workers : static_cast<uint32_t>((n + per_process - 1) / per_process);
-    if (n / workers + 1 > per_process) {
+    // A worker serves one node, so with several nodes each gets the same number of workers.
+    if (workers > 1 && nodes > 1) workers = (workers + nodes - 1) / nodes * nodes;
+    std::vector<Segment> segments = plan_segments(n, nodes, workers);
+    uint32_t largest = 0;
+    for (const Segment& seg : segments)
+        largest = std::max(largest, seg.count);
+    if (largest + 1 > per_process) {
         std::fprintf(stderr,
                      "ssehub-bench: %u subscribers in %u processes exceed the descriptor limit "
                      "(%llu); raise --workers\n",
                      n, workers, static_cast<unsigned long long>(fds));
         return 1;
     }
+    bool forked = workers > 1;
     source_addresses_ =
         o_.source_addresses ? o_.source_addresses : std::clamp<uint32_t>((n + 4999) / 5000, 1, 254);
     planned_ = o_.planned_events();
     link_completions_.assign(planned_, 0);
     answered_.assign(planned_, 0);
+    node_stats_.assign(nodes, PoolStats{});
+    node_subscribers_.assign(nodes, 0);
+    for (const Segment& seg : segments)
+        node_subscribers_[seg.node] += seg.count;
 
-    auto pool_config = [&](uint32_t w) {
-        uint32_t first = static_cast<uint32_t>(uint64_t{n} * w / workers);
-        uint32_t last = static_cast<uint32_t>(uint64_t{n} * (w + 1) / workers);
-        return PoolConfig{o_.sub_url,
-                          first,
-                          last - first,
+    auto pool_config = [&](const Segment& seg) {
+        auto links = static_cast<uint32_t>(segments.size());
+        return PoolConfig{o_.sub_urls[seg.node],
+                          seg.first * nodes + seg.node,
+                          seg.count,
                           source_addresses_,
-                          std::max<uint32_t>(1, o_.connect_concurrency / workers),
+                          std::max<uint32_t>(1, o_.connect_concurrency / links),
                           planned_,
-                          o_.publishers};
+                          o_.publishers,
+                          nodes};
     };
 
     // Worker processes are forked before this process creates its loop, so no child inherits
-    // libuv state.
+    // libuv state. Each serves one segment.
     std::vector<int> channel_fds;
-    if (workers > 1) {
+    if (forked) {
         std::fflush(nullptr);
-        for (uint32_t w = 0; w < workers; ++w) {
+        for (const Segment& seg : segments) {
             int sv[2];
             if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
                 std::perror("ssehub-bench: socketpair");
@@ -103,7 +139,7 @@ int Run::execute() {
                 for (int fd : channel_fds)
                     ::close(fd);
                 ::close(sv[0]);
-                std::_Exit(run_worker(sv[1], pool_config(w)));
+                std::_Exit(run_worker(sv[1], pool_config(seg)));
             }
             ::close(sv[1]);
             channel_fds.push_back(sv[0]);
@@ -116,13 +152,16 @@ int Run::execute() {
         uv_timer_init(&loop_, t);
         t->data = this;
     }
-    PoolLink::Events events{[this] { on_link_open(); },
-                            [this](uint32_t seq) { on_event_complete(seq); },
-                            [this](const std::string& why) { finish(why); },
-                            [this](PoolStats s) { on_stats(std::move(s)); }};
-    if (workers == 1) links_.push_back(make_local_link(&loop_, pool_config(0), events));
-    for (int fd : channel_fds)
-        links_.push_back(make_remote_link(&loop_, fd, events));
+    for (size_t i = 0; i < segments.size(); ++i) {
+        uint32_t node = segments[i].node;
+        PoolLink::Events events{[this] { on_link_open(); },
+                                [this](uint32_t seq) { on_event_complete(seq); },
+                                [this](const std::string& why) { finish(why); },
+                                [this, node](PoolStats s) { on_stats(node, std::move(s)); }};
+        links_.push_back(
+            forked ? make_remote_link(&loop_, channel_fds[i], std::move(events))
+                   : make_local_link(&loop_, pool_config(segments[i]), std::move(events)));
+    }
 
     PublisherConfig pc{o_.pub_url, o_.body_template, o_.content_type, o_.publishers,
                        o_.event_bytes};
@@ -297,7 +336,8 @@ void Run::finish(const std::string& why) {
         link->finish(published_);
 }
 
-void Run::on_stats(PoolStats stats) {
+void Run::on_stats(uint32_t node, PoolStats stats) {
+    node_stats_[node].merge(stats);
     total_.merge(stats);
     if (++links_reported_ < links_.size()) return;
     phase_ = Phase::Done;

@@ -1,6 +1,7 @@
 // One benchmark run from start to report: opens the subscribers (here or in worker
-// processes), waits until every stream is open, publishes in the chosen mode, waits for the
-// deliveries, collects every pool's tally and prints the result. Phases in order:
+// processes, spread over one or more hub URLs, the nodes), waits until every stream is open,
+// publishes in the chosen mode, waits for the deliveries, collects every pool's tally and prints
+// the result. Phases in order:
 //   Connecting -> Settling -> Publishing -> Finishing -> Done
 // Any failure jumps to Finishing, so subscribers are always closed and a report printed.
 #pragma once
@@ -41,9 +42,10 @@ class Run {
     void arm_deadline(double seconds);
     void check_end();
     void finish(const std::string& why);
-    void on_stats(PoolStats stats);
+    void on_stats(uint32_t node, PoolStats stats);
     void print_progress();
     nlohmann::json result() const;
+    nlohmann::json node_result(uint32_t node) const;
 
     const Options& o_;
     uv_loop_t loop_;
@@ -70,6 +72,9 @@ class Run {
     PoolStats total_;
     std::string failure_;       // why the run could not go on
     std::string stopped_early_; // why publishing stopped before the plan
+    // Per URL (node): the tally of its links, and its subscribers as planned.
+    std::vector<PoolStats> node_stats_;
+    std::vector<uint32_t> node_subscribers_;
 };
 
 } // namespace bench

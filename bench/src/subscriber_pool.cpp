@@ -114,7 +114,7 @@ void SubscriberPool::start() {
 
 void SubscriberPool::connect_next() {
     Subscriber& s = subs_[next_to_connect_++];
-    uint32_t global = config_.first_index + s.index;
+    uint32_t global = config_.first_index + s.index * config_.index_stride;
     sockaddr_in source{};
     source.sin_family = AF_INET;
     source.sin_addr.s_addr = htonl(0x7f000001u + global % config_.source_addresses);

@@ -23,8 +23,9 @@ struct PoolConfig {
     uint32_t count = 0;
     uint32_t source_addresses = 1;
     uint32_t connect_concurrency = 256;
-    uint32_t events = 0;     // events planned: sequence numbers 0..events-1
-    uint32_t publishers = 1; // event seq comes in order with the others of seq % publishers
+    uint32_t events = 0;       // events planned: sequence numbers 0..events-1
+    uint32_t publishers = 1;   // event seq comes in order with the others of seq % publishers
+    uint32_t index_stride = 1; // global index of subscriber k here: first_index + k * stride
 };
 
 class SubscriberPool {
