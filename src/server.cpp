@@ -129,6 +129,22 @@ void Server::raise_fd_limit() {
                   std::to_string(ctx_.max_connections) + " connections)");
 }
 
+// --io-uring is read once, at start: a reload does not change it.
+void Server::start_send_batch() {
+    if (ctx_.config.io_uring == "off") {
+        log::info("fan-out: one send() per delivery (--io-uring off)");
+        return;
+    }
+    std::string why = send_batch_.start();
+    if (!why.empty()) {
+        log::info("fan-out: one send() per delivery (" + why + ")");
+        return;
+    }
+    ctx_.send_batch = &send_batch_;
+    hub_->set_delivery_batch(&send_batch_);
+    log::info("fan-out: writes handed to the kernel together through io_uring");
+}
+
 int Server::run() {
     raise_fd_limit();
     // Handlers first: a SIGTERM that arrives as soon as we listen must still shut down cleanly.
@@ -170,6 +186,7 @@ int Server::run() {
         close_loop_handles();
         return 1;
     }
+    start_send_batch(); // after listening: a start that fails says one line only
     last_tick_ms_ = uv_now(&loop_);
     uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
 
@@ -267,10 +284,13 @@ void Server::reload() {
             log::warn("listen and state-dir changes take effect only after a restart");
         if (next->redis != ctx_.config.redis || next->redis_stream != ctx_.config.redis_stream)
             log::warn("redis and redis-stream changes take effect only after a restart");
+        if (next->io_uring != ctx_.config.io_uring)
+            log::warn("io-uring changes take effect only after a restart");
         next->listen = ctx_.config.listen;
         next->state_dir = ctx_.config.state_dir;
         next->redis = ctx_.config.redis;
         next->redis_stream = ctx_.config.redis_stream;
+        next->io_uring = ctx_.config.io_uring;
         apply(*next); // also re-reads the token file
         reload_tls(*next);
         log::info("reloaded configuration");

@@ -9,6 +9,7 @@
 #include "metrics/metrics.hpp"
 #include "net/flush_list.hpp"
 #include "net/listener.hpp"
+#include "net/send_batch.hpp"
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
 #include "sse/local_sink.hpp"
@@ -56,6 +57,7 @@ class Server {
     void reload();
     void apply(const config::Config& config);
     void raise_fd_limit();
+    void start_send_batch();
     void start_tls();
     void reload_tls(const config::Config& next);
 
@@ -71,6 +73,7 @@ class Server {
     std::string redis_password_;
     http::Context ctx_;
     net::FlushList flush_list_;
+    net::SendBatch send_batch_; // outlives every connection: they are closed before run() ends
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;

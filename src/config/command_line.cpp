@@ -124,6 +124,11 @@ void declare_serve_options(CLI::App& serve, Config& c, SizeOptions& sizes) {
             "LEVEL"))
         ->capture_default_str();
     serve
+        .add_option("--io-uring", c.io_uring,
+                    "auto: hand each fan-out's writes to the kernel together; off: one send() each")
+        ->check(CLI::IsMember({"auto", "off"}))
+        ->capture_default_str();
+    serve
         .add_option("--redis", c.redis,
                     "Scale out on Redis Streams: redis://[user@]host:port/db or unix:/path")
         ->check(redis_url_check);

@@ -35,6 +35,7 @@ struct Config {
     std::string redis;               // empty: a lone hub
     std::string redis_password_file; // empty: no AUTH
     std::string redis_stream = "ssehub:events";
+    std::string io_uring = "auto"; // auto: batch each fan-out's writes when the kernel allows
 };
 
 } // namespace ssehub::config

@@ -37,7 +37,7 @@ Connection::Connection(Context& ctx, bool is_unix, bool tls) : ctx_(ctx), is_uni
 #else
     (void)tls;
 #endif
-    out_ = std::make_unique<net::WriteQueue>(&h_.stream, on_write_done, this);
+    out_ = std::make_unique<net::WriteQueue>(&h_.stream, on_write_done, this, ctx.send_batch);
 }
 
 Connection::~Connection() = default;

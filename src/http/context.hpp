@@ -18,7 +18,8 @@
 
 namespace ssehub::net {
 class FlushList;
-}
+class SendBatch;
+} // namespace ssehub::net
 namespace ssehub::tls {
 class ServerContext;
 }
@@ -50,6 +51,7 @@ struct Context {
     std::string cors_headers;             // rendered "Access-Control-Allow-Origin: ...\r\n" lines
     tls::ServerContext* tls = nullptr;    // set when some listener speaks TLS
     net::FlushList* flush_list = nullptr; // deferred writes of multiplexed (HTTP/2) connections
+    net::SendBatch* send_batch = nullptr; // null: plain connections send on their own
 
     ConnectionList waiting;   // reading a request, or lingering before close: have a deadline
     ConnectionList streaming; // subscribers (the hub orders them for heartbeats)

@@ -1,5 +1,7 @@
 #include "net/write_queue.hpp"
 
+#include "net/send_batch.hpp"
+
 #include <cerrno>
 #include <sys/socket.h>
 
@@ -8,14 +10,18 @@ namespace ssehub::net {
 // The hot path of every delivery. send() on the socket skips the VFS write path that
 // uv_try_write's write() takes; the result is read the same way (bytes taken, or UV_EAGAIN,
 // or a libuv error).
-int WriteQueue::try_send(const char* data, size_t size) {
+int WriteQueue::descriptor() {
     if (fd_ < 0) {
         uv_os_fd_t fd;
-        if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream_), &fd) != 0) {
-            uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(size));
-            return uv_try_write(stream_, &buf, 1);
-        }
-        fd_ = fd;
+        if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream_), &fd) == 0) fd_ = fd;
+    }
+    return fd_;
+}
+
+int WriteQueue::try_send(const char* data, size_t size) {
+    if (descriptor() < 0) {
+        uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(size));
+        return uv_try_write(stream_, &buf, 1);
     }
 #ifdef MSG_NOSIGNAL
     constexpr int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
@@ -36,7 +42,19 @@ int WriteQueue::push(const sse::FrameRef& frame) {
     size_t size = frame->size();
     if (size == 0) return 0;
     size_t written = 0;
-    if (!writing_ && head_ == frames_.size()) {
+    if (!writing_ && !in_batch_ && head_ == frames_.size()) {
+        frames_.clear();
+        head_ = 0;
+        head_offset_ = 0;
+        if (batch_ && batch_->active() && descriptor() >= 0) {
+            frames_.push_back(frame);
+            queued_bytes_ += size;
+            in_batch_ = true;
+            if (batch_->add(this, fd_, frame->data(), size)) return 0;
+            in_batch_ = false; // the batch is full and cannot submit: send it ourselves
+            frames_.clear();
+            queued_bytes_ -= size;
+        }
         int r = try_send(frame->data(), size);
         if (r == static_cast<int>(size)) return 0;
         if (r < 0 && r != UV_EAGAIN) {
@@ -44,14 +62,43 @@ int WriteQueue::push(const sse::FrameRef& frame) {
             return r;
         }
         written = r > 0 ? static_cast<size_t>(r) : 0;
-        frames_.clear();
-        head_ = 0;
         head_offset_ = written;
     }
     frames_.push_back(frame);
     queued_bytes_ += size - written;
-    if (!writing_) start_write();
+    if (!writing_ && !in_batch_) start_write();
     return failed_ ? UV_EPIPE : 0;
+}
+
+bool WriteQueue::on_batch_sent(int result) {
+    in_batch_ = false;
+    if (result >= 0) {
+        auto n = static_cast<size_t>(result);
+        size_t left = frames_[head_]->size() - head_offset_;
+        queued_bytes_ -= n;
+        if (n >= left) {
+            frames_[head_++] = sse::FrameRef();
+            head_offset_ = 0;
+        } else {
+            head_offset_ += n;
+        }
+    } else if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
+        failed_ = true;
+        error_ = result; // libuv errors are negated errno on Unix
+        return true;
+    }
+    if (head_ == frames_.size()) {
+        frames_.clear();
+        head_ = 0;
+        return false;
+    }
+    start_write(); // the rest waits for the socket, as after a short send()
+    if (failed_) error_ = UV_EPIPE;
+    return failed_;
+}
+
+void WriteQueue::report_failure() {
+    on_done_(owner_, error_ ? error_ : UV_EPIPE);
 }
 
 int WriteQueue::flush() {

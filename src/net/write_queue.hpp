@@ -18,10 +18,14 @@
 
 namespace ssehub::net {
 
+class SendBatch;
+
 class WriteQueue final : public Transport {
   public:
-    WriteQueue(uv_stream_t* stream, OnDone on_done, void* owner)
-        : stream_(stream), on_done_(on_done), owner_(owner) {}
+    // `batch` (may be null, not owned, outlives the queue): while a fan-out pass is open, an
+    // idle queue leaves its next write to the batch instead of sending it itself.
+    WriteQueue(uv_stream_t* stream, OnDone on_done, void* owner, SendBatch* batch = nullptr)
+        : stream_(stream), on_done_(on_done), owner_(owner), batch_(batch) {}
     WriteQueue(const WriteQueue&) = delete;
     WriteQueue& operator=(const WriteQueue&) = delete;
 
@@ -33,7 +37,14 @@ class WriteQueue final : public Transport {
     size_t queued_bytes() const override { return queued_bytes_ + gathered_.size(); }
     bool failed() const override { return failed_; }
 
+    // SendBatch: the kernel's answer to the send it made for this queue (bytes taken, or
+    // -errno). Returns true when the queue has failed; the batch then calls report_failure()
+    // once the pass is over, when the owner may close.
+    bool on_batch_sent(int result);
+    void report_failure();
+
   private:
+    int descriptor();
     int try_send(const char* data, size_t size);
     void start_write();
     static void on_write(uv_write_t* req, int status) noexcept;
@@ -44,13 +55,16 @@ class WriteQueue final : public Transport {
     int fd_ = -1;         // its descriptor, looked up at the first write
     OnDone on_done_;
     void* owner_;
+    SendBatch* batch_;
     std::vector<sse::FrameRef> frames_; // frames_[head_..] are unsent or in flight
     size_t head_ = 0;
     size_t head_offset_ = 0; // bytes of frames_[head_] already written
     size_t in_flight_ = 0;   // frames covered by the pending uv_write
     size_t queued_bytes_ = 0;
     bool writing_ = false;
+    bool in_batch_ = false; // frames_[head_] is with the SendBatch
     bool failed_ = false;
+    int error_ = 0; // why failed_, as a libuv error
     std::string gathered_;
     // Set while writing_; freed when the queue drains. libuv is done with a request once its
     // callback runs, so on_write may free it; close() cancels a pending one with its callback.

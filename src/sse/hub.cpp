@@ -56,12 +56,15 @@ size_t Hub::publish(const EventId& id, std::string_view type, std::string_view d
     ++metrics_.events_published;
 
     size_t count = 0, sent = 0;
-    deliver_to(all_, frame, now_ms, count, sent);
-    if (broadcast) {
-        deliver_to(filtered_, frame, now_ms, count, sent);
-    } else if (!topic.empty()) {
-        if (auto it = topics_.find(topic); it != topics_.end())
-            deliver_to(it->second, frame, now_ms, count, sent);
+    {
+        DeliveryBatchScope pass(batch_);
+        deliver_to(all_, frame, now_ms, count, sent);
+        if (broadcast) {
+            deliver_to(filtered_, frame, now_ms, count, sent);
+        } else if (!topic.empty()) {
+            if (auto it = topics_.find(topic); it != topics_.end())
+                deliver_to(it->second, frame, now_ms, count, sent);
+        }
     }
     metrics_.deliveries += sent;
     metrics_.bytes_written += sent * frame->size();
@@ -179,11 +182,14 @@ void Hub::on_drained(Subscriber* s, uint64_t now_ms) {
 }
 
 void Hub::send_heartbeats(uint64_t now_ms) {
-    while (Subscriber* s = heartbeat_.head()) {
-        if (now_ms - HeartbeatList::last_write_ms(s) < limits_.heartbeat_ms) break;
-        deliver(s, heartbeat_frame_, now_ms); // moves s to the tail
-        ++metrics_.heartbeats;
-        metrics_.bytes_written += heartbeat_frame_->size();
+    {
+        DeliveryBatchScope pass(batch_);
+        while (Subscriber* s = heartbeat_.head()) {
+            if (now_ms - HeartbeatList::last_write_ms(s) < limits_.heartbeat_ms) break;
+            deliver(s, heartbeat_frame_, now_ms); // moves s to the tail
+            ++metrics_.heartbeats;
+            metrics_.bytes_written += heartbeat_frame_->size();
+        }
     }
     drop_marked();
 }
@@ -192,6 +198,7 @@ void Hub::drop_marked() {
     std::vector<std::pair<Subscriber*, DropReason>> marked;
     marked.swap(to_drop_);
     for (auto [s, reason] : marked) {
+        if (!s->registered_) continue; // closed meanwhile: a write failure ended the pass
         if (reason == DropReason::SlowSubscriber) ++metrics_.slow_subscribers_dropped;
         s->drop(reason); // calls remove()
     }

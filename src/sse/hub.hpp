@@ -6,6 +6,7 @@
 #pragma once
 
 #include "metrics/metrics.hpp"
+#include "sse/delivery_batch.hpp"
 #include "sse/event_id.hpp"
 #include "sse/heartbeat_list.hpp"
 #include "sse/history.hpp"
@@ -39,6 +40,8 @@ class Hub {
     // The store that holds events older than the ring (not owned; outlives the hub's
     // subscribers). Without one, the ring is all the history there is.
     void set_history(History* history) { history_ = history; }
+    // Brackets each fan-out pass (not owned; outlives the hub). Null: every send on its own.
+    void set_delivery_batch(DeliveryBatch* batch) { batch_ = batch; }
 
     // The one way an event enters the hub: a local publish or the upstream (Redis) reader. `id`
     // must be greater than every id before it. An empty topic means none; broadcast (the legacy
@@ -51,7 +54,8 @@ class Hub {
     // when given, then live events. Topics must already be validated; empty means all.
     void add(Subscriber* s, std::vector<std::string> topics, const std::string* resume,
              uint64_t now_ms);
-    // Forgets a subscriber. Safe to call for one that was never added. Never during publish().
+    // Forgets a subscriber. Safe to call for one that was never added. Never while a fan-out
+    // walks the lists; a write failure the delivery batch reports at the end of a pass may.
     void remove(Subscriber* s);
     // A subscriber's output queue drained: an unfinished replay goes on.
     void on_drained(Subscriber* s, uint64_t now_ms);
@@ -113,6 +117,7 @@ class Hub {
     ReplayRing ring_;
     std::optional<EventId> newest_;
     History* history_ = nullptr;      // not owned; null for a lone hub
+    DeliveryBatch* batch_ = nullptr;  // not owned
     std::vector<Subscriber*> parked_; // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
     FrameRef open_frame_;

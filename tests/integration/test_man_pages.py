@@ -142,7 +142,7 @@ def sample_value(arg, tmp):
         "size": "64K", "seconds": "5", "n": "100", "ms": "1000",
         "address": "127.0.0.1:0", "dir": os.path.join(tmp, "state"),
         "cidr": "10.0.0.0/8", "origin": "https://example.com", "level": "debug",
-        "url": "redis://127.0.0.1:6379/0", "name": "site:events",
+        "url": "redis://127.0.0.1:6379/0", "name": "site:events", "mode": "off",
     }.get(arg, {"file": None}.get(arg))
 
 
