@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <sys/resource.h>
 
@@ -135,7 +136,8 @@ void Server::start_send_batch() {
         log::info("fan-out: one send() per delivery (--io-uring off)");
         return;
     }
-    std::string why = send_batch_.start();
+    std::string why = send_batch_.start(static_cast<unsigned>(
+        std::min<size_t>(ctx_.max_connections, std::numeric_limits<int>::max())));
     if (!why.empty()) {
         log::info("fan-out: one send() per delivery (" + why + ")");
         return;

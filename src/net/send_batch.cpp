@@ -24,7 +24,7 @@ SendBatch::~SendBatch() {
     if (ring_) io_uring_queue_exit(&ring_->ring);
 }
 
-std::string SendBatch::start(unsigned entries) {
+std::string SendBatch::start(unsigned file_slots, unsigned entries) {
     auto r = std::make_unique<Ring>();
     unsigned flags = 0;
 #ifdef IORING_SETUP_SUBMIT_ALL
@@ -46,10 +46,31 @@ std::string SendBatch::start(unsigned entries) {
     }
     ring_ = std::move(r);
     unsubmitted_.reserve(entries);
+    if (file_slots > 0 && io_uring_register_files_sparse(&ring_->ring, file_slots) == 0) {
+        free_slots_.reserve(file_slots);
+        for (unsigned i = file_slots; i > 0; --i)
+            free_slots_.push_back(static_cast<int>(i - 1));
+    }
     return {};
 }
 
-bool SendBatch::add(WriteQueue* q, int fd, const char* data, size_t size) {
+int SendBatch::claim_slot(int fd) {
+    if (!ring_ || free_slots_.empty()) return -1;
+    int slot = free_slots_.back();
+    if (io_uring_register_files_update(&ring_->ring, static_cast<unsigned>(slot), &fd, 1) != 1)
+        return -1;
+    free_slots_.pop_back();
+    return slot;
+}
+
+void SendBatch::release_slot(int slot) {
+    if (!ring_ || slot < 0) return;
+    int none = -1;
+    io_uring_register_files_update(&ring_->ring, static_cast<unsigned>(slot), &none, 1);
+    free_slots_.push_back(slot);
+}
+
+bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, size_t size) {
     if (!ring_ || depth_ == 0) return false;
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
     if (!sqe) {
@@ -57,7 +78,8 @@ bool SendBatch::add(WriteQueue* q, int fd, const char* data, size_t size) {
         sqe = io_uring_get_sqe(&ring_->ring);
         if (!sqe) return false;
     }
-    io_uring_prep_send(sqe, fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+    io_uring_prep_send(sqe, target, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (fixed) sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data(sqe, q);
     unsubmitted_.push_back(q);
     ++entries_;
@@ -135,10 +157,14 @@ void SendBatch::end() {
 struct SendBatch::Ring {};
 SendBatch::SendBatch() = default;
 SendBatch::~SendBatch() = default;
-std::string SendBatch::start(unsigned) {
+std::string SendBatch::start(unsigned, unsigned) {
     return "io_uring unavailable: built without liburing";
 }
-bool SendBatch::add(WriteQueue*, int, const char*, size_t) {
+int SendBatch::claim_slot(int) {
+    return -1;
+}
+void SendBatch::release_slot(int) {}
+bool SendBatch::add(WriteQueue*, int, bool, const char*, size_t) {
     return false;
 }
 void SendBatch::end() {}

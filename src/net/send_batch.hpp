@@ -32,8 +32,10 @@ class SendBatch final : public sse::DeliveryBatch {
     SendBatch(const SendBatch&) = delete;
     SendBatch& operator=(const SendBatch&) = delete;
 
-    // Sets up the ring; returns an empty string, or why batching is unavailable.
-    std::string start(unsigned entries = 512);
+    // Sets up the ring, with `file_slots` registered-file slots (the connection limit); returns
+    // an empty string, or why batching is unavailable. Without slots (an old kernel) entries
+    // name plain descriptors.
+    std::string start(unsigned file_slots, unsigned entries = 512);
     bool enabled() const { return ring_ != nullptr; }
     // Between begin() and end(): WriteQueue::push() may hand its write to add().
     bool active() const { return depth_ > 0; }
@@ -43,9 +45,16 @@ class SendBatch final : public sse::DeliveryBatch {
     }
     void end() override;
 
-    // Queues one non-blocking send of [data, data+size) on fd for q; q->on_batch_sent() gets
-    // the kernel's answer before end() returns. False: not queued, q should send itself.
-    bool add(WriteQueue* q, int fd, const char* data, size_t size);
+    // A registered-file slot for fd, so that its entries skip the descriptor lookup; -1 when
+    // none is free. The slot holds a reference to the socket: release_slot() it when the
+    // connection goes away, or the socket stays open.
+    int claim_slot(int fd);
+    void release_slot(int slot);
+
+    // Queues one non-blocking send of [data, data+size) on `target` (a slot from claim_slot()
+    // when `fixed`, else a descriptor) for q; q->on_batch_sent() gets the kernel's answer
+    // before end() returns. False: not queued, q should send itself.
+    bool add(WriteQueue* q, int target, bool fixed, const char* data, size_t size);
 
     // Passes and entries since start, for /metrics.
     unsigned long long passes() const { return passes_; }
@@ -62,6 +71,7 @@ class SendBatch final : public sse::DeliveryBatch {
     size_t in_flight_ = 0;                 // submitted, not yet answered
     std::vector<WriteQueue*> unsubmitted_; // prepared entries not yet given to the kernel
     std::vector<WriteQueue*> failed_;      // told at end(), when nothing is in flight
+    std::vector<int> free_slots_;          // registered-file slots not in use
     unsigned long long passes_ = 0;
     unsigned long long entries_ = 0;
 };

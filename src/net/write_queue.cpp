@@ -10,6 +10,10 @@ namespace ssehub::net {
 // The hot path of every delivery. send() on the socket skips the VFS write path that
 // uv_try_write's write() takes; the result is read the same way (bytes taken, or UV_EAGAIN,
 // or a libuv error).
+WriteQueue::~WriteQueue() {
+    if (slot_ >= 0) batch_->release_slot(slot_); // else the socket outlives its connection
+}
+
 int WriteQueue::descriptor() {
     if (fd_ < 0) {
         uv_os_fd_t fd;
@@ -50,7 +54,12 @@ int WriteQueue::push(const sse::FrameRef& frame) {
             frames_.push_back(frame);
             queued_bytes_ += size;
             in_batch_ = true;
-            if (batch_->add(this, fd_, frame->data(), size)) return 0;
+            if (!slot_claimed_) {
+                slot_claimed_ = true;
+                slot_ = batch_->claim_slot(fd_);
+            }
+            bool fixed = slot_ >= 0;
+            if (batch_->add(this, fixed ? slot_ : fd_, fixed, frame->data(), size)) return 0;
             in_batch_ = false; // the batch is full and cannot submit: send it ourselves
             frames_.clear();
             queued_bytes_ -= size;

@@ -26,6 +26,7 @@ class WriteQueue final : public Transport {
     // idle queue leaves its next write to the batch instead of sending it itself.
     WriteQueue(uv_stream_t* stream, OnDone on_done, void* owner, SendBatch* batch = nullptr)
         : stream_(stream), on_done_(on_done), owner_(owner), batch_(batch) {}
+    ~WriteQueue() override;
     WriteQueue(const WriteQueue&) = delete;
     WriteQueue& operator=(const WriteQueue&) = delete;
 
@@ -53,6 +54,8 @@ class WriteQueue final : public Transport {
 
     uv_stream_t* stream_; // not owned: the connection's handle
     int fd_ = -1;         // its descriptor, looked up at the first write
+    int slot_ = -1;       // its registered-file slot in batch_, claimed at the first batched write
+    bool slot_claimed_ = false;
     OnDone on_done_;
     void* owner_;
     SendBatch* batch_;
