@@ -2,7 +2,10 @@
 
 #include "net/write_queue.hpp"
 
+#include "log.hpp"
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sys/socket.h>
 
@@ -55,7 +58,7 @@ std::string SendBatch::start(unsigned file_slots, unsigned entries) {
 }
 
 int SendBatch::claim_slot(int fd) {
-    if (!ring_ || free_slots_.empty()) return -1;
+    if (!ring_ || broken_ || free_slots_.empty()) return -1;
     int slot = free_slots_.back();
     if (io_uring_register_files_update(&ring_->ring, static_cast<unsigned>(slot), &fd, 1) != 1)
         return -1;
@@ -71,7 +74,7 @@ void SendBatch::release_slot(int slot) {
 }
 
 bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, size_t size) {
-    if (!ring_ || depth_ == 0) return false;
+    if (!active()) return false;
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
     if (!sqe) {
         submit(false);
@@ -86,38 +89,53 @@ bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, siz
     return true;
 }
 
-// Hands the prepared entries to the kernel and takes the answers there are (all of them, for
-// wait_all). An entry the kernel could not take at all is answered as EAGAIN: the queue then
-// writes it through libuv, which always works.
+// Hands the prepared entries to the kernel and takes the answers there are; with wait_all,
+// waits for every answer (sends that did not finish inline, which MSG_DONTWAIT keeps rare and
+// short). Entries handed over are never taken back: the kernel may still run them. A ring that
+// stops taking entries is given up (break_ring): what it never took is written through libuv.
 void SendBatch::submit(bool wait_all) {
-    while (!unsubmitted_.empty() || (wait_all && in_flight_ > 0)) {
-        size_t want = unsubmitted_.size();
-        int n = wait_all ? io_uring_submit_and_wait(&ring_->ring,
-                                                    static_cast<unsigned>(in_flight_ + want))
-                         : io_uring_submit(&ring_->ring);
-        if (n >= 0) {
-            size_t taken = std::min<size_t>(static_cast<size_t>(n), want);
+    unsigned stalled = 0;
+    while (!unsubmitted_.empty()) {
+        int n = io_uring_submit(&ring_->ring);
+        if (n > 0) {
+            size_t taken = std::min<size_t>(static_cast<size_t>(n), unsubmitted_.size());
             in_flight_ += taken;
             unsubmitted_.erase(unsubmitted_.begin(),
                                unsubmitted_.begin() + static_cast<std::ptrdiff_t>(taken));
-            reap();
-            if (!wait_all && unsubmitted_.empty()) return;
-            if (n == 0 && want > 0) { // the kernel took nothing: stop asking
-                abandon_unsubmitted();
-                return;
+            stalled = 0;
+        } else if (n != -EINTR) {
+            bool transient = n == 0 || n == -EAGAIN || n == -EBUSY; // completions first
+            if (!transient || ++stalled > 100) {
+                break_ring(n < 0 ? -n : EAGAIN);
+                break;
             }
-            continue;
         }
-        if (n == -EINTR) continue;
-        if (n == -EAGAIN || n == -EBUSY) { // completions first, then room again
-            reap();
-            if (in_flight_ == 0) abandon_unsubmitted();
-            continue;
-        }
-        abandon_unsubmitted();
         reap();
-        return;
     }
+    while (wait_all && in_flight_ > 0) {
+        io_uring_cqe* cqe;
+        int r = io_uring_wait_cqe(&ring_->ring, &cqe);
+        if (r < 0 && r != -EINTR && r != -EAGAIN) {
+            // Sends are in the kernel's hands and their answer cannot be had: going on would
+            // risk writing a frame twice or not at all. Let the service manager restart us.
+            log::error(std::string("io_uring: cannot wait for sends in flight: ") +
+                       std::strerror(-r));
+            std::abort();
+        }
+        reap();
+    }
+}
+
+// No more entries: the ring is kept only so registered slots can still be released.
+void SendBatch::break_ring(int error) {
+    if (broken_) return;
+    broken_ = true;
+    log::error(std::string("io_uring stopped taking sends (") + std::strerror(error) +
+               "); fan-out goes on with one send() per delivery");
+    std::vector<WriteQueue*> left;
+    left.swap(unsubmitted_);
+    for (WriteQueue* q : left)
+        if (q->on_batch_sent(-EAGAIN)) failed_.push_back(q);
 }
 
 void SendBatch::reap() {
@@ -130,16 +148,6 @@ void SendBatch::reap() {
     }
     io_uring_cq_advance(&ring_->ring, seen);
     in_flight_ -= std::min<size_t>(in_flight_, seen);
-}
-
-// Entries prepared but never submitted: rewind the ring's tail over them and let each queue
-// write its frame through libuv instead.
-void SendBatch::abandon_unsubmitted() {
-    ring_->ring.sq.sqe_tail = ring_->ring.sq.sqe_head;
-    std::vector<WriteQueue*> left;
-    left.swap(unsubmitted_);
-    for (WriteQueue* q : left)
-        if (q->on_batch_sent(-EAGAIN)) failed_.push_back(q);
 }
 
 void SendBatch::end() {
@@ -170,7 +178,7 @@ bool SendBatch::add(WriteQueue*, int, bool, const char*, size_t) {
 void SendBatch::end() {}
 void SendBatch::submit(bool) {}
 void SendBatch::reap() {}
-void SendBatch::abandon_unsubmitted() {}
+void SendBatch::break_ring(int) {}
 
 #endif
 

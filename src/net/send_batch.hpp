@@ -36,9 +36,9 @@ class SendBatch final : public sse::DeliveryBatch {
     // an empty string, or why batching is unavailable. Without slots (an old kernel) entries
     // name plain descriptors.
     std::string start(unsigned file_slots, unsigned entries = 512);
-    bool enabled() const { return ring_ != nullptr; }
+    bool enabled() const { return ring_ != nullptr && !broken_; }
     // Between begin() and end(): WriteQueue::push() may hand its write to add().
-    bool active() const { return depth_ > 0; }
+    bool active() const { return depth_ > 0 && !broken_; }
 
     void begin() override {
         if (ring_) ++depth_;
@@ -64,10 +64,11 @@ class SendBatch final : public sse::DeliveryBatch {
     struct Ring;
     void submit(bool wait_all);
     void reap();
-    void abandon_unsubmitted();
+    void break_ring(int error);
 
     std::unique_ptr<Ring> ring_;
     unsigned depth_ = 0;
+    bool broken_ = false;                  // the kernel stopped taking entries: no more batching
     size_t in_flight_ = 0;                 // submitted, not yet answered
     std::vector<WriteQueue*> unsubmitted_; // prepared entries not yet given to the kernel
     std::vector<WriteQueue*> failed_;      // told at end(), when nothing is in flight
