@@ -130,21 +130,18 @@ void Server::raise_fd_limit() {
                   std::to_string(ctx_.max_connections) + " connections)");
 }
 
-// --io-uring is read once, at start: a reload does not change it.
-void Server::start_send_batch() {
-    if (ctx_.config.io_uring == "off") {
-        log::info("fan-out: one send() per delivery (--io-uring off)");
-        return;
-    }
+// --io-uring is read once, at start: a reload does not change it. The ring is made before
+// the listeners (every descriptor the hub keeps exists once it says it listens); the line that
+// says which way fan-out goes is returned, to be logged once listening worked (a start that
+// fails says one line only).
+std::string Server::start_send_batch() {
+    if (ctx_.config.io_uring == "off") return "fan-out: one send() per delivery (--io-uring off)";
     std::string why = send_batch_.start(static_cast<unsigned>(
         std::min<size_t>(ctx_.max_connections, std::numeric_limits<int>::max())));
-    if (!why.empty()) {
-        log::info("fan-out: one send() per delivery (" + why + ")");
-        return;
-    }
+    if (!why.empty()) return "fan-out: one send() per delivery (" + why + ")";
     ctx_.send_batch = &send_batch_;
     hub_->set_delivery_batch(&send_batch_);
-    log::info("fan-out: writes handed to the kernel together through io_uring");
+    return "fan-out: writes handed to the kernel together through io_uring";
 }
 
 int Server::run() {
@@ -162,6 +159,7 @@ int Server::run() {
     uv_timer_init(&loop_, &grace_);
     tick_.data = grace_.data = this;
     flush_list_.init(&loop_);
+    std::string fan_out;
     try {
         hub_ = std::make_unique<sse::Hub>(hub_limits(ctx_.config), metrics_);
         ctx_.hub = hub_.get();
@@ -179,6 +177,7 @@ int Server::run() {
             throw std::runtime_error("--redis: built without Redis support");
 #endif
         }
+        fan_out = start_send_batch();
         start_listening();
     } catch (const std::exception& e) {
         log::error(e.what());
@@ -188,7 +187,7 @@ int Server::run() {
         close_loop_handles();
         return 1;
     }
-    start_send_batch(); // after listening: a start that fails says one line only
+    log::info(fan_out);
     last_tick_ms_ = uv_now(&loop_);
     uv_timer_start(&tick_, on_tick, tick_ms, tick_ms);
 

@@ -57,7 +57,7 @@ class Server {
     void reload();
     void apply(const config::Config& config);
     void raise_fd_limit();
-    void start_send_batch();
+    std::string start_send_batch();
     void start_tls();
     void reload_tls(const config::Config& next);
 
