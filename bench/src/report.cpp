@@ -50,6 +50,33 @@ std::string count(const nlohmann::json& v) {
     return std::to_string(v.get<uint64_t>());
 }
 
+// Connect times; all_open_ns: from the first connect until every stream was open (0: never).
+nlohmann::json connect_json(const Histogram& c, uint64_t all_open_ns) {
+    return {{"all_open_s", all_open_ns ? nlohmann::json(static_cast<double>(all_open_ns) / 1e9)
+                                       : nlohmann::json(nullptr)},
+            {"p50_ms", static_cast<double>(c.percentile(0.5)) / 1e6},
+            {"p99_ms", static_cast<double>(c.percentile(0.99)) / 1e6},
+            {"max_ms", static_cast<double>(c.max()) / 1e6}};
+}
+
+// What `expected` deliveries became, and their rate from the first publish to the last
+// delivery.
+nlohmann::json deliveries_json(const PoolStats& s, uint64_t expected, uint64_t publish_start_ns) {
+    uint64_t end = std::max(s.last_delivery_ns, publish_start_ns);
+    double seconds = publish_start_ns ? static_cast<double>(end - publish_start_ns) / 1e9 : 0;
+    return {{"expected", expected},
+            {"delivered", s.delivered},
+            {"lost", expected - std::min(expected, s.delivered)},
+            {"duplicates", s.duplicates},
+            {"out_of_order", s.out_of_order},
+            {"foreign_events", s.foreign},
+            {"disconnects", s.disconnects},
+            {"subscribers_incomplete", s.subscribers_incomplete},
+            {"subscribers_disordered", s.subscribers_disordered},
+            {"seconds", seconds},
+            {"per_second", seconds > 0 ? static_cast<double>(s.delivered) / seconds : 0.0}};
+}
+
 } // namespace
 
 // One node's share of the run: its subscribers, what they saw, and its own rates.
@@ -60,30 +87,11 @@ nlohmann::json Run::node_result(uint32_t node) const {
     r["url"] = o_.urls[node];
     r["subscribers"] = subscribers;
     r["opened"] = s.opened;
-    const Histogram& c = s.connect_ns;
     bool all_open = s.opened == subscribers && s.last_open_ns >= connect_start_ns_;
-    r["connect"] = {
-        {"all_open_s",
-         all_open ? nlohmann::json(static_cast<double>(s.last_open_ns - connect_start_ns_) / 1e9)
-                  : nlohmann::json(nullptr)},
-        {"p50_ms", static_cast<double>(c.percentile(0.5)) / 1e6},
-        {"p99_ms", static_cast<double>(c.percentile(0.99)) / 1e6},
-        {"max_ms", static_cast<double>(c.max()) / 1e6}};
+    r["connect"] = connect_json(s.connect_ns, all_open ? s.last_open_ns - connect_start_ns_ : 0);
     r["latency_us"] = percentiles_us(s.latency_ns);
     uint64_t expected = uint64_t{published_} * subscribers;
-    uint64_t end = std::max(s.last_delivery_ns, publish_start_ns_);
-    double seconds = publish_start_ns_ ? static_cast<double>(end - publish_start_ns_) / 1e9 : 0;
-    r["deliveries"] = {{"expected", expected},
-                       {"delivered", s.delivered},
-                       {"lost", expected - std::min(expected, s.delivered)},
-                       {"duplicates", s.duplicates},
-                       {"out_of_order", s.out_of_order},
-                       {"foreign_events", s.foreign},
-                       {"disconnects", s.disconnects},
-                       {"subscribers_incomplete", s.subscribers_incomplete},
-                       {"subscribers_disordered", s.subscribers_disordered},
-                       {"seconds", seconds},
-                       {"per_second", seconds > 0 ? s.delivered / seconds : 0.0}};
+    r["deliveries"] = deliveries_json(s, expected, publish_start_ns_);
     r["ok"] = s.opened == subscribers && s.delivered == expected && s.duplicates == 0 &&
               s.out_of_order == 0 && s.disconnects == 0;
     return r;
@@ -106,14 +114,8 @@ nlohmann::json Run::result() const {
         r["rate"] = o_.rate;
         r["duration_s"] = o_.duration_s;
     }
-    const Histogram& c = total_.connect_ns;
-    r["connect"] = {
-        {"all_open_s",
-         all_open_ns_ ? nlohmann::json(static_cast<double>(all_open_ns_ - connect_start_ns_) / 1e9)
-                      : nlohmann::json(nullptr)},
-        {"p50_ms", static_cast<double>(c.percentile(0.5)) / 1e6},
-        {"p99_ms", static_cast<double>(c.percentile(0.99)) / 1e6},
-        {"max_ms", static_cast<double>(c.max()) / 1e6}};
+    r["connect"] =
+        connect_json(total_.connect_ns, all_open_ns_ ? all_open_ns_ - connect_start_ns_ : 0);
     r["latency_us"] = percentiles_us(total_.latency_ns);
     Histogram last;
     for (size_t i = 0; i < total_.event_count.size() && i < published_; ++i)
@@ -122,19 +124,7 @@ nlohmann::json Run::result() const {
     r["last_subscriber_us"] = percentiles_us(last);
 
     uint64_t expected = uint64_t{published_} * o_.subscribers;
-    uint64_t end = std::max(total_.last_delivery_ns, publish_start_ns_);
-    double seconds = publish_start_ns_ ? static_cast<double>(end - publish_start_ns_) / 1e9 : 0;
-    r["deliveries"] = {{"expected", expected},
-                       {"delivered", total_.delivered},
-                       {"lost", expected - std::min(expected, total_.delivered)},
-                       {"duplicates", total_.duplicates},
-                       {"out_of_order", total_.out_of_order},
-                       {"foreign_events", total_.foreign},
-                       {"disconnects", total_.disconnects},
-                       {"subscribers_incomplete", total_.subscribers_incomplete},
-                       {"subscribers_disordered", total_.subscribers_disordered},
-                       {"seconds", seconds},
-                       {"per_second", seconds > 0 ? total_.delivered / seconds : 0.0}};
+    r["deliveries"] = deliveries_json(total_, expected, publish_start_ns_);
     r["publish"] = {{"errors", publisher_ ? publisher_->errors() : 0},
                     {"first_error", publisher_ ? publisher_->first_error() : std::string()}};
     if (o_.server_pid) {
