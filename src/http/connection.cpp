@@ -5,6 +5,7 @@
 #include "log.hpp"
 #include "net/write_queue.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #ifdef SSEHUB_HAVE_TLS
@@ -108,6 +109,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
         return;
     }
     if (nread == 0) return;
+    c->work_ = 0;
     if ((c->state_ == State::Reading && !c->finish_after_write_) || c->state_ == State::Http2)
         c->receive(buf->base, static_cast<size_t>(nread));
     // Streaming or lingering: input is read only to notice the close, and discarded.
@@ -120,8 +122,13 @@ void Connection::close_after_output() {
     if (out_->empty() && !awaiting_) linger(); // else once the publish's answer is out
 }
 
+namespace {
+// About 40 ms of fan-out here (5 us a delivery): past it, the rest of a read waits a loop turn.
+constexpr uint32_t input_work_budget = 8192;
+} // namespace
+
 void Connection::handle_input(const char* data, size_t len) {
-    if (awaiting_) {
+    if (awaiting_ || yielded_) {
         hold_input(data, len);
         return;
     }
@@ -140,6 +147,7 @@ void Connection::handle_input(const char* data, size_t len) {
                    true);
             return;
         }
+        ++work_;
         handle_request();
         if (awaiting_) {
             held_input_.assign(data + offset, len - offset);
@@ -148,6 +156,10 @@ void Connection::handle_input(const char* data, size_t len) {
         if (state_ == State::Reading && !finish_after_write_) {
             reader_->next();
             wait_for_request();
+            if (work_ >= input_work_budget && offset < len) {
+                yield_input(data + offset, len - offset);
+                return;
+            }
         }
     }
     // A client that pipelines without reading its answers is read no further until they drain.
@@ -179,6 +191,26 @@ void Connection::hold_input(const char* data, size_t len) {
         pause_reading();
 }
 
+// The rest of this read goes on at the next loop turn; reading waits until it is handled.
+void Connection::yield_input(const char* data, size_t len) {
+    held_input_.assign(data, len);
+    yielded_ = true;
+    ++ctx_.metrics->input_yields;
+    pause_reading();
+    ctx_.flush_list->add(this);
+}
+
+void Connection::flush_now() {
+    if (!yielded_) return;
+    yielded_ = false;
+    work_ = 0;
+    if (state_ != State::Reading || finish_after_write_) return;
+    std::string input = std::move(held_input_);
+    held_input_.clear();
+    handle_input(input.data(), input.size());
+    resume_reading_if_wanted();
+}
+
 void Connection::pause_reading() {
     if (reading_paused_) return;
     uv_read_stop(&h_.stream);
@@ -186,6 +218,7 @@ void Connection::pause_reading() {
 }
 
 void Connection::on_published(const sse::PublishOutcome& outcome) {
+    work_ += static_cast<uint32_t>(std::min<size_t>(outcome.subscribers, input_work_budget));
     bool was_waiting = awaiting_ != nullptr;
     awaiting_ = nullptr;
     answer_publish(*this, outcome);
@@ -196,8 +229,12 @@ void Connection::on_published(const sse::PublishOutcome& outcome) {
     std::string input = std::move(held_input_);
     held_input_.clear();
     if (!input.empty()) handle_input(input.data(), input.size());
+    resume_reading_if_wanted();
+}
+
+void Connection::resume_reading_if_wanted() {
     bool want_input =
-        state_ == State::Streaming || (state_ == State::Reading && !awaiting_ &&
+        state_ == State::Streaming || (state_ == State::Reading && !awaiting_ && !yielded_ &&
                                        out_->queued_bytes() <= ctx_.config.max_queued_bytes);
     if (reading_paused_ && want_input) {
         reading_paused_ = false;
@@ -300,6 +337,8 @@ void Connection::linger() {
     // kernel send RST, which can destroy the answer before the client has read it.
     if (state_ == State::Streaming) ctx_.hub->remove(this);
     cancel_awaiting();
+    ctx_.flush_list->remove(this);
+    yielded_ = false;
     if (h2_) h2_->abandon();
 #ifdef SSEHUB_HAVE_TLS
     if (tls_) tls_->close_notify(); // queued before the FIN: uv_shutdown waits for writes
@@ -338,7 +377,7 @@ void Connection::on_write_done(void* self, int status) noexcept {
         if (!c->awaiting_) c->linger(); // else once the answer is out
         return;
     }
-    if (c->reading_paused_ && c->state_ == State::Reading && !c->awaiting_) {
+    if (c->reading_paused_ && c->state_ == State::Reading && !c->awaiting_ && !c->yielded_) {
         c->reading_paused_ = false;
         uv_read_start(&c->h_.stream, on_alloc, on_read);
     }
@@ -350,6 +389,8 @@ void Connection::close() {
     if (state_ == State::Closed) return;
     if (state_ == State::Streaming) ctx_.hub->remove(this);
     cancel_awaiting();
+    ctx_.flush_list->remove(this); // input it had set aside is dropped with it
+    yielded_ = false;
     if (h2_) h2_->abandon();
     state_ = State::Closed;
     list_remove();

@@ -5,7 +5,9 @@
 //   Reading  -> (TLS handshake agreed on "h2") -> Http2 (an h2::Session owns the streams)
 //   any      -> Lingering (FIN sent, draining input briefly) -> closed
 // While a publish awaits its answer (Redis), pipelined input waits in held_input_ (bounded),
-// so answers keep the order of the requests.
+// so answers keep the order of the requests. It waits there too, until the next loop turn,
+// once the requests handled from one read were worth a fan-out to thousands: one publisher's
+// burst then cannot keep every other connection and timer waiting until it is all done.
 // Bytes leave through a net::Transport: the plain WriteQueue, or a tls::Channel on a TLS
 // listener (then input is decrypted before it is parsed). A Connection is created on accept
 // and freed only in its uv_close callback; close() is idempotent and every error path reaches
@@ -16,6 +18,7 @@
 #include "http/context.hpp"
 #include "http/request_reader.hpp"
 #include "http/responder.hpp"
+#include "net/flush_list.hpp"
 #include "net/transport.hpp"
 #include "sse/event_sink.hpp"
 #include "sse/subscriber.hpp"
@@ -37,7 +40,8 @@ class Connection final : public sse::Subscriber,
                          public Responder,
                          public sse::PublishWaiter,
                          private tls::ChannelOwner,
-                         private h2::SessionHost {
+                         private h2::SessionHost,
+                         private net::Flushable {
   public:
     // Accepts one pending connection from `server` (a listener's handle); `tls`: the listener
     // speaks TLS (ctx.tls is set).
@@ -94,6 +98,10 @@ class Connection final : public sse::Subscriber,
     void refuse_plaintext(const char* data, size_t len);
     void handle_input(const char* data, size_t len);
     void hold_input(const char* data, size_t len);
+    void yield_input(const char* data, size_t len);
+    void resume_reading_if_wanted();
+    // net::Flushable: the next loop turn goes on with input set aside by yield_input().
+    void flush_now() override;
     void pause_reading();
     void handle_request();
     void wait_for_request(); // (re)starts the request timer
@@ -133,6 +141,8 @@ class Connection final : public sse::Subscriber,
     bool is_unix_;
     bool finish_after_write_ = false;
     bool reading_paused_ = false;
+    bool yielded_ = false; // held_input_ waits for the next loop turn (flush list), not a publish
+    uint32_t work_ = 0;    // requests and deliveries handled from the current read
 };
 
 } // namespace ssehub::http

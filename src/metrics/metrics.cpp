@@ -120,6 +120,9 @@ std::string Metrics::render(uint64_t now_ms) const {
            connections_open);
     metric(out, "connections_accepted_total", "counter", "Connections accepted.",
            connections_accepted);
+    metric(out, "input_yields_total", "counter",
+           "Times a connection's pipelined requests were set aside for the next loop turn.",
+           input_yields);
     metric(out, "events_published_total", "counter", "Events published.", events_published);
     metric(out, "deliveries_total", "counter", "Events queued to a subscriber (live and replay).",
            deliveries);

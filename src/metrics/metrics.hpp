@@ -55,6 +55,7 @@ struct Metrics {
     uint64_t subscribers = 0;      // gauge
     uint64_t connections_open = 0; // gauge
     uint64_t connections_accepted = 0;
+    uint64_t input_yields = 0; // pipelined input set aside for the next loop turn
     uint64_t events_published = 0;
     uint64_t deliveries = 0;
     uint64_t bytes_written = 0;

@@ -2,10 +2,11 @@
 page, keep-alive, pipelining, chunked request bodies, malformed requests."""
 
 import re
+import socket
 import unittest
 
 from harness import (Conn, HubTestCase, build_request, check_publish_response, chunked,
-                     form_body, http_request, one_line_reason, publish_ok)
+                     form_body, http_request, metrics, one_line_reason, publish_ok, wait_until)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -244,6 +245,45 @@ class MalformedRequests(HubTestCase):
         self.assert_nothing_broadcast(self.hub, self.sub)
         doc = publish_ok(self.hub.addr, "fine", "still")
         self.assert_next_event(self.sub, "fine", "still", doc["id"])
+
+
+class PipelinedBurst(HubTestCase):
+    """A burst of pipelined publishes worth more than one loop turn of fan-out is handled over
+    several turns (ssehub_input_yields_total counts each pause), losing and reordering
+    nothing: every answer comes, in order, and every subscriber gets every event in order."""
+
+    def test_a_burst_is_handled_over_several_loop_turns_in_order(self):
+        hub = self.start_hub()
+        subscribers = []
+        for _ in range(100):
+            s = socket.create_connection(hub.addr)
+            self.addCleanup(s.close)
+            s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            subscribers.append(s)
+        wait_until(lambda: metrics(hub.addr)["ssehub_subscribers"] == 100)
+        # 400 publishes to 100 subscribers: about 40 000 deliveries, five times the budget.
+        n = 400
+        burst = b"".join(build_request(hub.addr, "POST", "/publish", FORM,
+                                       form_body([("event", "b"), ("data", str(i))]))
+                         for i in range(n))
+        with Conn(hub.addr) as conn:
+            conn.send(burst)
+            ids = [check_publish_response(conn.read_response(timeout=20))["id"]
+                   for _ in range(n)]
+        self.assert_ids_increase(ids)
+        self.assertGreaterEqual(metrics(hub.addr)["ssehub_input_yields_total"], 1)
+        expected = "".join("id: %s\nevent: b\ndata: %d\n\n" % (ids[i], i) for i in range(n))
+        for s in subscribers:
+            s.settimeout(10)
+            got = b""
+            while not got.endswith(expected.encode()):
+                chunk = s.recv(1 << 16)
+                self.assertTrue(chunk, "the hub closed a subscriber")
+                got += chunk
+                self.assertLess(len(got), 10 * len(expected), "more than was published")
+            body = got.split(b"\r\n\r\n", 1)[1].decode()
+            events = body[body.index("\n\n") + 2:]  # after the stream's opening block
+            self.assertEqual(events, expected)
 
 
 if __name__ == "__main__":
