@@ -1,7 +1,10 @@
 // Brackets one fan-out pass so the transport can hand the kernel the pass's writes together
 // (net::SendBatch: one io_uring submission per few hundred subscribers instead of a send()
 // each). Between begin() and end() a subscriber's send() may leave its bytes to the batch;
-// end() returns once the kernel has answered every one of them. Passes may nest.
+// end() returns once the kernel has answered every one of them. Nothing may close a
+// connection inside a pass (an entry could outlive its socket): the hub drops subscribers only
+// after end(). So passes do not nest around a publish; the depth count only keeps a stray
+// inner pair harmless.
 #pragma once
 
 namespace ssehub::sse {
