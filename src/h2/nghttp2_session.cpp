@@ -54,11 +54,11 @@ Nghttp2Session::Nghttp2Session(http::Context& ctx, SessionHost& host) : ctx_(ctx
 
 Nghttp2Session::~Nghttp2Session() {
     abandon();
-    while (streams_) {
-        Stream* s = streams_;
-        unlink(s);
-        delete s;
-    }
+    for (StreamList* list : {&receiving_, &answering_})
+        while (Stream* s = list->head) {
+            unlink(s);
+            delete s;
+        }
     nghttp2_session_del(session_); // calls no callback
 }
 
@@ -134,8 +134,7 @@ void Nghttp2Session::shutdown() {
     nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                           nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
                           nullptr, 0);
-    for (Stream* s = streams_; s; s = s->next)
-        s->end_gracefully();
+    for_each_stream(&Stream::end_gracefully);
     schedule_send();
 }
 
@@ -143,39 +142,94 @@ void Nghttp2Session::abandon() {
     if (abandoned_) return;
     abandoned_ = true;
     if (ctx_.flush_list) ctx_.flush_list->remove(this);
-    for (Stream* s = streams_; s; s = s->next)
-        s->abandon();
+    for_each_stream(&Stream::abandon);
 }
 
-void Nghttp2Session::link(Stream* s) {
-    s->next = streams_;
-    if (streams_) streams_->prev = s;
-    streams_ = s;
-    if (open_streams_++ == 0) host_.on_streams_changed(open_streams_);
+void Nghttp2Session::for_each_stream(void (Stream::*fn)()) {
+    for (StreamList* list : {&receiving_, &answering_})
+        for (Stream* s = list->head; s; s = s->next)
+            (s->*fn)();
 }
 
-void Nghttp2Session::unlink(Stream* s) {
+void Nghttp2Session::StreamList::push_back(Stream* s) {
+    s->prev = tail;
+    s->next = nullptr;
+    if (tail)
+        tail->next = s;
+    else
+        head = s;
+    tail = s;
+    ++size;
+}
+
+void Nghttp2Session::StreamList::remove(Stream* s) {
     if (s->prev)
         s->prev->next = s->next;
     else
-        streams_ = s->next;
-    if (s->next) s->next->prev = s->prev;
+        head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        tail = s->prev;
     s->prev = s->next = nullptr;
-    if (--open_streams_ == 0 && !abandoned_) host_.on_streams_changed(0);
+    --size;
+}
+
+void Nghttp2Session::link(Stream* s) {
+    s->opened_ms = uv_now(ctx_.loop);
+    receiving_.push_back(s);
+    streams_changed();
+}
+
+void Nghttp2Session::unlink(Stream* s) {
+    (s->receiving ? receiving_ : answering_).remove(s);
+    streams_changed();
+}
+
+void Nghttp2Session::stop_receiving(Stream* s) {
+    receiving_.remove(s);
+    s->receiving = false;
+    answering_.push_back(s);
+}
+
+// Tells the connection how many streams are open and when the oldest request still arriving
+// is due: the first of receiving_, which opened first.
+void Nghttp2Session::streams_changed() {
+    if (abandoned_) return;
+    uint64_t deadline = 0;
+    if (receiving_.head)
+        deadline = receiving_.head->opened_ms + uint64_t{ctx_.config.request_timeout_s} * 1000;
+    host_.on_streams_changed(open_streams(), deadline);
+}
+
+// Per stream, what request-timeout is to an HTTP/1.1 connection: a request (headers or body)
+// that has not fully arrived within it is dropped. Streams answering or streaming are not
+// cut, as on HTTP/1.1; only the connection's tick calls this (no timer per stream).
+void Nghttp2Session::expire_requests(uint64_t now_ms) {
+    if (abandoned_) return;
+    uint64_t timeout = uint64_t{ctx_.config.request_timeout_s} * 1000;
+    bool expired = false;
+    while (Stream* s = receiving_.head) {
+        if (now_ms < s->opened_ms + timeout) break;
+        stop_receiving(s);
+        s->time_out(); // RST_STREAM: nghttp2 closes (and we free) the stream once it is sent
+        expired = true;
+    }
+    if (expired) schedule_send();
+    streams_changed();
 }
 
 int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
                                      void* p) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     Nghttp2Session* self = self_of(p);
-    if (self->receiving_ >= max_receiving) {
+    if (self->receiving_.size >= max_receiving) {
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                   NGHTTP2_REFUSED_STREAM);
         return 0; // no Stream: its headers and data are ignored
     }
     auto* s = new (std::nothrow) Stream(*self, frame->hd.stream_id);
     if (!s) return NGHTTP2_ERR_CALLBACK_FAILURE;
-    ++self->receiving_;
     self->link(s);
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
     return 0;
@@ -201,8 +255,8 @@ int Nghttp2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame*
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
     if (Stream* s = stream_of(session, frame->hd.stream_id); s && s->receiving) {
-        s->receiving = false;
-        --self_of(p)->receiving_;
+        self_of(p)->stop_receiving(s);
+        self_of(p)->streams_changed();
         try {
             s->dispatch();
         } catch (const std::exception& e) { // no exception crosses into nghttp2
@@ -230,7 +284,6 @@ int Nghttp2Session::on_stream_close(nghttp2_session* session, int32_t stream_id,
     Stream* s = stream_of(session, stream_id);
     if (!s) return 0;
     nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
-    if (s->receiving) --self_of(p)->receiving_;
     self_of(p)->unlink(s);
     delete s; // leaves the hub
     return 0;

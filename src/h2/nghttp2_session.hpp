@@ -29,6 +29,8 @@ class Nghttp2Session final : public Session, private net::Flushable {
     bool start() override;
     bool feed(const char* data, size_t len) override;
     void on_output_drained() override { schedule_send(); }
+    size_t open_streams() const override { return receiving_.size + answering_.size; }
+    void expire_requests(uint64_t now_ms) override;
     void shutdown() override;
     void abandon() override;
 
@@ -48,8 +50,22 @@ class Nghttp2Session final : public Session, private net::Flushable {
     void flush_now() override { send_now(); }
     void send_now();
     void check_over();
+    // Streams in two lists: those still receiving their request, in the order they opened
+    // (so also in the order of their deadlines: the first is the next to expire), and the
+    // others (answering, or event streams).
+    struct StreamList {
+        Stream* head = nullptr;
+        Stream* tail = nullptr;
+        size_t size = 0;
+        void push_back(Stream* s);
+        void remove(Stream* s);
+    };
+
     void link(Stream* s);
     void unlink(Stream* s);
+    void stop_receiving(Stream* s);
+    void streams_changed();
+    void for_each_stream(void (Stream::*fn)());
 
     static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) noexcept;
     static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
@@ -68,9 +84,9 @@ class Nghttp2Session final : public Session, private net::Flushable {
     http::Context& ctx_;
     SessionHost& host_;
     nghttp2_session* session_ = nullptr;
-    Stream* streams_ = nullptr; // every stream not yet closed, to free them with the session
-    size_t open_streams_ = 0;
-    size_t receiving_ = 0;         // streams whose request has not fully arrived
+    // Every stream not yet closed (to free them with the session), in one of two lists.
+    StreamList receiving_;         // the request has not fully arrived
+    StreamList answering_;         // the rest
     std::vector<int32_t> drained_; // subscriber streams whose queue emptied during a pass
     bool would_block_ = false;
     bool abandoned_ = false;

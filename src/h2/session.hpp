@@ -6,6 +6,7 @@
 #include "net/transport.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <sys/socket.h>
 
@@ -19,8 +20,10 @@ class SessionHost {
   public:
     virtual net::Transport& transport() = 0;
     virtual bool peer_address(sockaddr_storage& out) const = 0;
-    // Open streams went from none to some or back: an idle connection has a deadline.
-    virtual void on_streams_changed(size_t open) = 0;
+    // The streams changed: `open` of them, and the earliest request deadline (loop ms) of those
+    // still receiving their request, 0 when none is. An idle connection has a deadline, and so
+    // has one with a request still arriving; one that only streams or answers has none.
+    virtual void on_streams_changed(size_t open, uint64_t request_deadline_ms) = 0;
     // The session is over (both sides said GOAWAY, or a protocol error): send what is queued,
     // then close. Never called from inside one of the session's own calls into the host.
     virtual void on_session_over() = 0;
@@ -36,6 +39,11 @@ class Session {
     virtual bool start() = 0;
     // Decrypted input from the peer. False on a protocol error: the session is then over.
     virtual bool feed(const char* data, size_t len) = 0;
+    // Streams open now (a connection without any is idle).
+    virtual size_t open_streams() const = 0;
+    // The request deadline passed: resets every stream whose request has not fully arrived
+    // within request-timeout of its opening.
+    virtual void expire_requests(uint64_t now_ms) = 0;
     // The transport drained: write more.
     virtual void on_output_drained() = 0;
     // Graceful end: GOAWAY, subscriber streams end after what they have queued.

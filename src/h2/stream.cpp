@@ -35,7 +35,7 @@ void Stream::add_header(std::string_view name, std::string_view value) {
     const http::Context& ctx = session_.context();
     // Counted as HPACK counts a header list (RFC 9113 6.5.2), against max-header-bytes.
     header_bytes_ += name.size() + value.size() + 32;
-    if (refused_status_) return;
+    if (refused_status_ || gone_) return;
     if (header_bytes_ > ctx.config.max_header_bytes) {
         bool uri = name == ":path";
         refused_status_ = uri ? 414 : 431;
@@ -54,7 +54,7 @@ void Stream::add_header(std::string_view name, std::string_view value) {
 }
 
 void Stream::add_body(const char* data, size_t len) {
-    if (refused_status_ || responded_) return;
+    if (refused_status_ || responded_ || gone_) return;
     size_t limit = session_.context().config.max_event_bytes;
     if (request_.body.size() + len > limit) {
         request_.body.clear();
@@ -205,6 +205,26 @@ void Stream::abandon() {
         awaiting_->cancel();
         awaiting_ = nullptr;
     }
+}
+
+// The HTTP/1.1 timeout closes the connection without an answer; here only this stream goes,
+// reset with CANCEL (RFC 9113 section 7: "the stream is no longer needed"). Not a 408: an
+// answer would wait behind flow control and leave the client free to keep sending its body,
+// where the reset frees the stream at once and tells the client to stop. Not REFUSED_STREAM
+// either, which tells a client the request may be retried as is (section 8.7), nor an error
+// code that blames the protocol: the peer broke no rule of it, it was only too slow.
+void Stream::time_out() {
+    if (!responded_ && !gone_) { // else the answer (413 and the like) was counted already
+        const http::Context& ctx = session_.context();
+        ctx.metrics->reject(metrics::Rejected::Timeout);
+        log::info("reset HTTP/2 stream: request not received within request-timeout (" +
+                  std::to_string(ctx.config.request_timeout_s) + " s)");
+    }
+    gone_ = true;
+    request_ = http::Request{}; // what arrived of it is freed now, not with the stream
+    queue_.clear();
+    if (!session_.abandoned())
+        nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
 }
 
 ssize_t Stream::on_read_data(nghttp2_session*, int32_t, uint8_t*, size_t length,

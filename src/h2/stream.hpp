@@ -55,6 +55,8 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     void end_gracefully();
     // The session is going away: leave the hub, accept nothing more.
     void abandon();
+    // The request did not fully arrive within request-timeout: reset the stream.
+    void time_out();
     bool subscribed() const { return subscribed_; }
 
     // nghttp2 data source: how much of the queue the next DATA frame may carry.
@@ -63,10 +65,11 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     // Writes one DATA frame's payload (the shared bytes) to the transport.
     void write_data(size_t length, net::Transport& out) { queue_.take(length, out); }
 
-    // The session's bookkeeping: its list of live streams, and whether the request is still
-    // arriving.
+    // The session's bookkeeping: its lists of live streams, whether the request is still
+    // arriving, and since when (loop ms) the stream is open.
     Stream* prev = nullptr;
     Stream* next = nullptr;
+    uint64_t opened_ms = 0;
     bool receiving = true;
 
   private:

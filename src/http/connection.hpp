@@ -114,7 +114,7 @@ class Connection final : public sse::Subscriber,
     bool on_plaintext(const char* data, size_t len) override;
     // h2::SessionHost
     net::Transport& transport() override { return *out_; }
-    void on_streams_changed(size_t open) override;
+    void on_streams_changed(size_t open, uint64_t request_deadline_ms) override;
     void on_session_over() override { close_after_output(); }
 
     void list_insert(ConnectionList& list);

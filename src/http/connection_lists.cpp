@@ -38,8 +38,11 @@ void Connection::sweep_deadlines(Context& ctx, uint64_t now_ms) {
     for (Connection* c = ctx.waiting.head; c;) {
         Connection* next = c->next_; // close() unlinks c, never its neighbours
         if (now_ms >= c->deadline_ms_) {
-            if (c->state_ == State::Http2) { // idle HTTP/2: GOAWAY, then close
-                c->finish();
+            if (c->state_ == State::Http2) {
+                if (c->h2_->open_streams() == 0)
+                    c->finish(); // idle HTTP/2: GOAWAY, then close
+                else
+                    c->h2_->expire_requests(now_ms); // may move c to the end of a list
                 c = next;
                 continue;
             }

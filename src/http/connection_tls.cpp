@@ -98,11 +98,18 @@ bool Connection::on_plaintext(const char* data, size_t len) {
     return state_ != State::Closed && state_ != State::Lingering;
 }
 
-void Connection::on_streams_changed(size_t open) {
+void Connection::on_streams_changed(size_t open, uint64_t request_deadline_ms) {
     if (state_ != State::Http2) return;
     if (open == 0) {
         wait_for_request(); // idle: the request timeout closes it, as for a keep-alive
-    } else {
+    } else if (request_deadline_ms != 0) {
+        // A request still arriving: the sweep resets its stream when it is due.
+        deadline_ms_ = request_deadline_ms;
+        if (list_ != &ctx_.waiting) {
+            list_remove();
+            list_insert(ctx_.waiting);
+        }
+    } else if (list_ != &ctx_.streaming) {
         list_remove();
         list_insert(ctx_.streaming);
     }

@@ -6,6 +6,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -77,6 +79,99 @@ class Nghttp:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
         self.out.close()
+
+
+def hpack_literal(index, value):
+    """One header field as HPACK "literal without indexing, indexed name" (RFC 7541 6.2.2),
+    the value as a plain string: nothing enters the decoder's dynamic table."""
+    out = bytearray()
+    if index < 15:
+        out.append(index)
+    else:
+        out += bytes([15, index - 15])  # index - 15 < 128 for the static table
+    value = value.encode()
+    assert len(value) < 127
+    out.append(len(value))
+    return bytes(out + value)
+
+
+def h2_frame(type_, flags, stream_id, payload=b""):
+    return len(payload).to_bytes(3, "big") + bytes([type_, flags]) + \
+        stream_id.to_bytes(4, "big") + payload
+
+
+DATA, HEADERS, RST_STREAM, SETTINGS, GOAWAY = 0, 1, 3, 4, 7
+END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
+CANCEL = 8
+
+
+class RawH2:
+    """A bare HTTP/2 client over TLS for what nghttp cannot do (a request that never ends):
+    requests go out as raw frames, frames that come back are collected per type and stream.
+    Response headers are not decoded (nghttp2 compresses them); bodies are read from DATA."""
+
+    def __init__(self, port):
+        self.sock = tls_socket(port, alpn=("h2",))
+        self.sock.settimeout(0.2)
+        self.buf = b""
+        self.frames = []  # (type, flags, stream id, payload)
+        self.closed = False
+        self.sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(SETTINGS, 0, 0))
+
+    def request(self, stream_id, method, path, end_stream, headers=()):
+        # :method GET (static 2) or POST (3), :scheme https (7), :path (4), :authority (1).
+        block = bytes([0x82 if method == "GET" else 0x83, 0x87])
+        block += hpack_literal(4, path) + hpack_literal(1, "127.0.0.1")
+        for index, value in headers:
+            block += hpack_literal(index, value)
+        flags = END_HEADERS | (END_STREAM if end_stream else 0)
+        self.sock.sendall(h2_frame(HEADERS, flags, stream_id, block))
+
+    def data(self, stream_id, payload, end_stream):
+        self.sock.sendall(h2_frame(DATA, END_STREAM if end_stream else 0, stream_id, payload))
+
+    def poll(self):
+        """Reads what has arrived (for at most 0.2 s) and parses whole frames."""
+        try:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                self.closed = True
+            self.buf += chunk
+        except (TimeoutError, socket.timeout, ssl.SSLWantReadError):
+            pass
+        while len(self.buf) >= 9:
+            length = int.from_bytes(self.buf[:3], "big")
+            if len(self.buf) < 9 + length:
+                break
+            type_, flags = self.buf[3], self.buf[4]
+            stream_id = int.from_bytes(self.buf[5:9], "big") & 0x7fffffff
+            payload = self.buf[9:9 + length]
+            self.buf = self.buf[9 + length:]
+            self.frames.append((type_, flags, stream_id, payload))
+            if type_ == SETTINGS and not flags & ACK:
+                self.sock.sendall(h2_frame(SETTINGS, ACK, 0))
+
+    def wait_for(self, pred, timeout=10.0, what="frames"):
+        def check():
+            self.poll()
+            return pred() or self.closed
+        wait_until(check, timeout, interval=0,
+                   message="%s not seen within %.0f s; frames: %r" % (what, timeout, self.frames))
+        if self.closed and not pred():
+            raise AssertionError("connection closed before %s; frames: %r" % (what, self.frames))
+
+    def of(self, type_, stream_id):
+        return [f for f in self.frames if f[0] == type_ and f[2] == stream_id]
+
+    def body(self, stream_id):
+        return b"".join(f[3] for f in self.of(DATA, stream_id))
+
+    def rst_code(self, stream_id):
+        rst = self.of(RST_STREAM, stream_id)
+        return int.from_bytes(rst[0][3], "big") if rst else None
+
+    def close(self):
+        self.sock.close()
 
 
 @unittest.skipUnless(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")
@@ -244,6 +339,72 @@ class H2Lifecycle(H2TestCase):
         self.assertLess(time.monotonic() - start, 4.5)
         # A GOAWAY frame (type 7) came before the close.
         self.assertIn(b"\x07\x00\x00\x00\x00\x00", data)
+
+    def test_a_request_that_never_ends_is_reset_at_the_request_timeout(self):
+        hub = self.start_h2_hub("--request-timeout", "1")
+        c = RawH2(self.tls)
+        self.addCleanup(c.close)
+        c.request(1, "GET", "/events?topic=slow", end_stream=True)
+        wait_until(lambda: metrics(self.plain)["ssehub_subscribers"] == 1, 5)
+        # A publish whose headers came but whose body never will.
+        form = (31, "application/x-www-form-urlencoded")  # content-type: static 31
+        started = time.monotonic()
+        c.request(3, "POST", "/publish", end_stream=False, headers=[form])
+        c.wait_for(lambda: c.of(RST_STREAM, 3), timeout=5, what="RST_STREAM on stream 3")
+        elapsed = time.monotonic() - started
+        self.assertGreaterEqual(elapsed, 0.8)
+        self.assertLess(elapsed, 3.0)
+        self.assertEqual(c.rst_code(3), CANCEL)
+        self.assertEqual(c.of(HEADERS, 3), [])  # no answer, as over HTTP/1.1
+        hub.wait_for_log(r"reset HTTP/2 stream: request not received within "
+                         r"request-timeout \(1 s\)")
+        m = metrics(self.plain)
+        self.assertEqual(m['ssehub_rejected_requests_total{reason="timeout"}'], 1)
+        self.assertEqual(m[H2_CONNECTIONS], 1)
+        self.assertEqual(m[H2_STREAMS], 1)  # the event stream; the reset one is freed
+        # The event stream on the same connection goes on, well past the timeout.
+        doc = publish_ok(self.plain, "still", "here", topic="slow")
+        self.assertEqual(doc["subscribers"], 1)
+        c.wait_for(lambda: b"data: here" in c.body(1), what="the event on stream 1")
+        # So does publishing on it: headers, then the body in a DATA frame of its own.
+        c.request(5, "POST", "/publish", end_stream=False, headers=[form])
+        c.data(5, b"event=after&data=reset&topic=slow", end_stream=True)
+        c.wait_for(lambda: any(f[1] & END_STREAM for f in c.of(DATA, 5)),
+                   what="the answer to the publish on stream 5")
+        self.assertIn(b'"subscribers":1', c.body(5))
+        c.wait_for(lambda: b"data: reset" in c.body(1), what="the h2 publish on stream 1")
+        # Nothing else was cut: the subscriber was never reset, the connection never closed.
+        self.assertIsNone(c.rst_code(1))
+        self.assertIsNone(c.rst_code(5))
+        self.assertEqual(c.of(GOAWAY, 0), [])
+        m = metrics(self.plain)
+        self.assertEqual(m['ssehub_rejected_requests_total{reason="timeout"}'], 1)
+        self.assertEqual(m["ssehub_subscribers"], 1)
+
+    def test_requests_that_finish_in_time_are_not_cut(self):
+        self.start_h2_hub("--request-timeout", "2")
+        c = RawH2(self.tls)
+        self.addCleanup(c.close)
+        c.request(1, "GET", "/events?topic=t", end_stream=True)
+        # A body sent in two halves, the second after a while but within the timeout.
+        form = (31, "application/x-www-form-urlencoded")
+        c.request(3, "POST", "/publish", end_stream=False, headers=[form])
+        c.data(3, b"event=slow&data=", end_stream=False)
+        deadline = time.monotonic() + 1.0
+        c.wait_for(lambda: time.monotonic() >= deadline, what="a second")
+        c.data(3, b"but+in+time&topic=t", end_stream=True)
+        c.wait_for(lambda: b"data: but in time" in c.body(1), what="the event on stream 1")
+        self.assertIsNone(c.rst_code(3))
+        # The subscriber outlives several timeouts, and the connection with it.
+        deadline = time.monotonic() + 5.0
+        c.wait_for(lambda: time.monotonic() >= deadline, timeout=7, what="five seconds")
+        self.assertIsNone(c.rst_code(1))
+        self.assertEqual(c.of(GOAWAY, 0), [])
+        doc = publish_ok(self.plain, "later", "on", topic="t")
+        self.assertEqual(doc["subscribers"], 1)
+        c.wait_for(lambda: b"data: on" in c.body(1), what="the later event on stream 1")
+        self.assertEqual(
+            metrics(self.plain).get('ssehub_rejected_requests_total{reason="timeout"}', 0), 0)
 
     def test_requests_left_unfinished_are_bounded_per_connection(self):
         self.start_h2_hub()
