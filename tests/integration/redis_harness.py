@@ -207,6 +207,21 @@ def metric(addr, name):
     return metrics(addr).get(name)
 
 
+def redis_stalled(redis):
+    """True while Redis does not answer a PING within 0.2 s."""
+    try:
+        r = Resp(redis.port, timeout=0.2)
+    except OSError:
+        return False
+    try:
+        r.call("PING")
+        return False
+    except OSError:
+        return True
+    finally:
+        r.close()
+
+
 _supported = None
 
 

@@ -12,7 +12,7 @@ import unittest
 
 import harness
 from harness import publish_ok, wait_until
-from redis_harness import RedisTestCase, Resp, metric
+from redis_harness import RedisTestCase, metric, redis_stalled
 from tls_support import Certificate, have_tls, tls_socket
 
 NGHTTP = shutil.which("nghttp")
@@ -30,20 +30,6 @@ def h2_offered():
             return alpn == "h2"
     finally:
         cert.cleanup()
-
-
-def redis_stalled(redis):
-    try:
-        r = Resp(redis.port, timeout=0.2)
-    except OSError:
-        return False
-    try:
-        r.call("PING")
-        return False
-    except OSError:
-        return True
-    finally:
-        r.close()
 
 
 @unittest.skipUnless(h2_offered(), "nghttp, or an ssehub with TLS and HTTP/2, is missing")
