@@ -11,9 +11,8 @@ import tempfile
 import time
 import unittest
 
-import harness
 from harness import HubTestCase, http_request, publish_ok, wait_until
-from tls_support import Certificate, have_tls, tls_socket
+from tls_support import Certificate, h2_offered, tls_socket
 
 NGHTTP = shutil.which("nghttp")
 H2LOAD = shutil.which("h2load")
@@ -30,20 +29,6 @@ def metrics(port):
 
 H2_STREAMS = 'ssehub_multiplexed_streams{protocol="h2"}'
 H2_CONNECTIONS = 'ssehub_multiplexed_connections{protocol="h2"}'
-
-
-def h2_offered():
-    if not have_tls(harness.hub_binary()):
-        return False
-    cert = Certificate()
-    try:
-        with harness.Hub(cert.args(), listen=("tls:127.0.0.1:0",)) as hub:
-            s = tls_socket(hub.port, alpn=("h2",))
-            alpn = s.selected_alpn_protocol()
-            s.close()
-            return alpn == "h2"
-    finally:
-        cert.cleanup()
 
 
 class Nghttp:

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Conn, SseClient, build_request, connect
+from harness import Conn, Hub, SseClient, build_request, connect, hub_binary
 
 
 def have_tls(binary):
@@ -70,6 +70,22 @@ def peer_common_name(port):
     out = subprocess.run(["openssl", "x509", "-noout", "-subject"], input=pem,
                          capture_output=True, text=True, timeout=10).stdout
     return out.strip().rsplit("=", 1)[-1].strip()
+
+
+def h2_offered():
+    """True when this ssehub speaks HTTP/2 over TLS: built with OpenSSL and nghttp2, so that
+    its TLS listener picks h2 when a client offers it by ALPN."""
+    if not have_tls(hub_binary()):
+        return False
+    cert = Certificate()
+    try:
+        with Hub(cert.args(), listen=("tls:127.0.0.1:0",)) as hub:
+            s = tls_socket(hub.port, alpn=("h2",))
+            alpn = s.selected_alpn_protocol()
+            s.close()
+            return alpn == "h2"
+    finally:
+        cert.cleanup()
 
 
 class TlsConn(Conn):
