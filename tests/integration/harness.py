@@ -284,6 +284,18 @@ def run_cli(args, timeout=10.0, input=None):
                           text=True, timeout=timeout, env=hub_env())
 
 
+def stop_process(proc, timeout=5.0):
+    """Cleanup for a child process a test started (a client, curl, nghttp, redis-server):
+    SIGTERM by PID, wait up to timeout, then SIGKILL if it does not go."""
+    if proc.poll() is None:
+        proc.send_signal(signallib.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+
+
 # ---------------------------------------------------------------- HTTP client
 
 class ConnectionClosed(Exception):
@@ -812,13 +824,7 @@ class CurlStream(_StreamReader):
         return self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self.proc.stdout.close()
         self.proc.stderr.close()
 

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import HubTestCase, http_request, run_cli, wait_until
+from harness import HubTestCase, http_request, run_cli, stop_process, wait_until
 
 STREAM = "ssehub:events"
 
@@ -166,13 +166,8 @@ class RedisServer:
         self.proc.wait(timeout=10)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc:
+            stop_process(self.proc, timeout=10)
 
     def cleanup(self):
         self.stop()

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import HubTestCase, http_request, publish_ok, wait_until
+from harness import HubTestCase, http_request, publish_ok, stop_process, wait_until
 from tls_support import Certificate, h2_offered, tls_socket
 
 NGHTTP = shutil.which("nghttp")
@@ -54,13 +54,7 @@ class Nghttp:
         return self.proc.wait(timeout=timeout)
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self.out.close()
 
 
