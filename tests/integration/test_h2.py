@@ -11,20 +11,11 @@ import tempfile
 import time
 import unittest
 
-from harness import HubTestCase, http_request, publish_ok, stop_process, wait_until
-from tls_support import Certificate, h2_offered, tls_socket
+from harness import metrics, publish_ok, stop_process, wait_until
+from tls_support import TlsHubTestCase, h2_offered, tls_socket
 
 NGHTTP = shutil.which("nghttp")
 H2LOAD = shutil.which("h2load")
-
-
-def metrics(port):
-    out = {}
-    for line in http_request(port, "GET", "/metrics").body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
 
 
 H2_STREAMS = 'ssehub_multiplexed_streams{protocol="h2"}'
@@ -60,15 +51,9 @@ class Nghttp:
 
 @unittest.skipUnless(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")
 @unittest.skipUnless(h2_offered(), "ssehub built without TLS or nghttp2")
-class H2TestCase(HubTestCase):
-    def setUp(self):
-        self.cert = Certificate()
-        self.addCleanup(self.cert.cleanup)
-
+class H2TestCase(TlsHubTestCase):
     def start_h2_hub(self, *args):
-        hub = self.start_hub(*(self.cert.args() + list(args)),
-                             listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
-        self.tls, self.plain = hub.tcp_ports
+        hub, self.tls, self.plain = self.start_tls_hub(*args)
         self.base = "https://127.0.0.1:%d" % self.tls
         return hub
 

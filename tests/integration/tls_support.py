@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Conn, Hub, SseClient, build_request, connect, hub_binary
+from harness import Conn, Hub, HubTestCase, SseClient, build_request, connect, hub_binary
 
 
 def have_tls(binary):
@@ -130,3 +130,20 @@ class TlsSseClient(SseClient):
             self._feed(chunk)
         if wait_open:
             self.wait_opened(timeout)
+
+
+class TlsHubTestCase(HubTestCase):
+    """HubTestCase with a fresh Certificate in self.cert (removed at cleanup) and hubs that
+    serve it on a TLS listener next to a plain HTTP one."""
+
+    def setUp(self):
+        super().setUp()
+        self.cert = Certificate()
+        self.addCleanup(self.cert.cleanup)
+
+    def start_tls_hub(self, *args):
+        """A hub with self.cert on tls:127.0.0.1:0 and on 127.0.0.1:0 -> (hub, TLS port,
+        plain port)."""
+        hub = self.start_hub(*(self.cert.args() + list(args)),
+                             listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
+        return hub, hub.tcp_ports[0], hub.tcp_ports[1]
