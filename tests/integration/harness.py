@@ -315,6 +315,21 @@ def connect(addr, timeout=5.0):
     return sock
 
 
+def read_all(sock, timeout=5.0):
+    """Read until the peer closes (or resets); return the bytes."""
+    sock.settimeout(timeout)
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
 def host_header(addr):
     if isinstance(addr, int):
         return "127.0.0.1:%d" % addr

@@ -11,8 +11,8 @@ import time
 import unittest
 
 import harness
-from harness import (Hub, SseClient, connect, http_request, metrics, publish_ok, run_cli,
-                     wait_until)
+from harness import (Hub, SseClient, connect, http_request, metrics, publish_ok, read_all,
+                     run_cli, wait_until)
 from tls_support import (Certificate, client_context, TlsConn, TlsHubTestCase, TlsSseClient,
                          have_tls, peer_common_name, tls_request, tls_socket)
 
@@ -29,22 +29,6 @@ def bad_client_hello():
     hello = bytearray(outgoing.read())
     hello[9:11] = b"\x02\x00"
     return bytes(hello)
-
-
-def read_all(sock, timeout=5.0):
-    """Read until the peer closes (or resets); return the bytes."""
-    sock.settimeout(timeout)
-    out = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out
 
 
 @unittest.skipUnless(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")
