@@ -284,6 +284,18 @@ def run_cli(args, timeout=10.0, input=None):
                           text=True, timeout=timeout, env=hub_env())
 
 
+def stop_process(proc, timeout=5.0):
+    """Cleanup for a child process a test started (a client, curl, nghttp, redis-server):
+    SIGTERM by PID, wait up to timeout, then SIGKILL if it does not go."""
+    if proc.poll() is None:
+        proc.send_signal(signallib.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+
+
 # ---------------------------------------------------------------- HTTP client
 
 class ConnectionClosed(Exception):
@@ -302,6 +314,21 @@ def connect(addr, timeout=5.0):
     sock.connect(addr)
     return sock
 
+
+def read_all(sock, timeout=5.0):
+    """Read until the peer closes (or resets); return the bytes."""
+    sock.settimeout(timeout)
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
 
 def host_header(addr):
     if isinstance(addr, int):
@@ -812,13 +839,7 @@ class CurlStream(_StreamReader):
         return self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self.proc.stdout.close()
         self.proc.stderr.close()
 

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import HubTestCase, http_request, run_cli, wait_until
+from harness import HubTestCase, http_request, run_cli, stop_process, wait_until
 
 STREAM = "ssehub:events"
 
@@ -166,13 +166,8 @@ class RedisServer:
         self.proc.wait(timeout=10)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc:
+            stop_process(self.proc, timeout=10)
 
     def cleanup(self):
         self.stop()
@@ -205,6 +200,21 @@ def metrics(addr):
 
 def metric(addr, name):
     return metrics(addr).get(name)
+
+
+def redis_stalled(redis):
+    """True while Redis does not answer a PING within 0.2 s."""
+    try:
+        r = Resp(redis.port, timeout=0.2)
+    except OSError:
+        return False
+    try:
+        r.call("PING")
+        return False
+    except OSError:
+        return True
+    finally:
+        r.close()
 
 
 _supported = None

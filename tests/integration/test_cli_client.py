@@ -17,7 +17,7 @@ import time
 import unittest
 
 from harness import (Hub, HubTestCase, hub_binary, hub_env, http_request, parse_id,
-                     publish_ok, wait_until)
+                     publish_ok, stop_process, wait_until)
 
 
 def cli(args, input=None, env=None, timeout=15.0):
@@ -106,13 +106,7 @@ class CliProcess:
 
     def stop(self):
         """Cleanup: SIGTERM by PID, then SIGKILL if it does not go."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         for t in self._threads:
             t.join(timeout=5)
         self.proc.stdout.close()

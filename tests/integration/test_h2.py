@@ -13,39 +13,15 @@ import tempfile
 import time
 import unittest
 
-import harness
-from harness import HubTestCase, http_request, publish_ok, wait_until
-from tls_support import Certificate, have_tls, tls_socket
+from harness import metrics, publish_ok, stop_process, wait_until
+from tls_support import TlsHubTestCase, h2_offered, tls_socket
 
 NGHTTP = shutil.which("nghttp")
 H2LOAD = shutil.which("h2load")
 
 
-def metrics(port):
-    out = {}
-    for line in http_request(port, "GET", "/metrics").body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
-
-
 H2_STREAMS = 'ssehub_multiplexed_streams{protocol="h2"}'
 H2_CONNECTIONS = 'ssehub_multiplexed_connections{protocol="h2"}'
-
-
-def h2_offered():
-    if not have_tls(harness.hub_binary()):
-        return False
-    cert = Certificate()
-    try:
-        with harness.Hub(cert.args(), listen=("tls:127.0.0.1:0",)) as hub:
-            s = tls_socket(hub.port, alpn=("h2",))
-            alpn = s.selected_alpn_protocol()
-            s.close()
-            return alpn == "h2"
-    finally:
-        cert.cleanup()
 
 
 class Nghttp:
@@ -71,13 +47,7 @@ class Nghttp:
         return self.proc.wait(timeout=timeout)
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self.out.close()
 
 
@@ -176,15 +146,9 @@ class RawH2:
 
 @unittest.skipUnless(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")
 @unittest.skipUnless(h2_offered(), "ssehub built without TLS or nghttp2")
-class H2TestCase(HubTestCase):
-    def setUp(self):
-        self.cert = Certificate()
-        self.addCleanup(self.cert.cleanup)
-
+class H2TestCase(TlsHubTestCase):
     def start_h2_hub(self, *args):
-        hub = self.start_hub(*(self.cert.args() + list(args)),
-                             listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
-        self.tls, self.plain = hub.tcp_ports
+        hub, self.tls, self.plain = self.start_tls_hub(*args)
         self.base = "https://127.0.0.1:%d" % self.tls
         return hub
 

@@ -8,8 +8,7 @@ import time
 import unittest
 
 from harness import (Conn, ConnectionClosed, Hub, HubTestCase, SseClient, connect, http_request,
-                     metrics,
-                     publish, publish_ok, wait_until)
+                     metrics, publish, publish_ok, read_all, wait_until)
 
 
 
@@ -22,16 +21,7 @@ def raw_exchange(addr, data, timeout=5.0):
     """Send raw bytes, read until the hub closes; return everything received."""
     s = connect(addr, timeout)
     s.sendall(data)
-    out = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = s.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            break
-        if not chunk:
-            break
-        out += chunk
+    out = read_all(s, timeout)
     s.close()
     return out
 

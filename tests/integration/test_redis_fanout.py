@@ -14,22 +14,7 @@ import unittest
 
 from harness import (Conn, build_request, http_request, parse_id, publish_ok, signal,
                      wait_until)
-from redis_harness import STREAM, RedisTestCase, Resp, metric
-
-
-def redis_stalled(redis):
-    """True while Redis does not answer a PING within 0.2 s."""
-    try:
-        r = Resp(redis.port, timeout=0.2)
-    except OSError:
-        return False
-    try:
-        r.call("PING")
-        return False
-    except OSError:
-        return True
-    finally:
-        r.close()
+from redis_harness import STREAM, RedisTestCase, metric, redis_stalled
 
 
 class FanOutTest(RedisTestCase):

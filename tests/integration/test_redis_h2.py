@@ -10,43 +10,15 @@ import subprocess
 import threading
 import unittest
 
-import harness
 from harness import publish_ok, wait_until
-from redis_harness import RedisTestCase, Resp, metric
-from tls_support import Certificate, have_tls, tls_socket
+from redis_harness import RedisTestCase, metric, redis_stalled
+from tls_support import Certificate, h2_offered
 
 NGHTTP = shutil.which("nghttp")
 
 
-def h2_offered():
-    if not NGHTTP or not have_tls(harness.hub_binary()):
-        return False
-    cert = Certificate()
-    try:
-        with harness.Hub(cert.args(), listen=("tls:127.0.0.1:0",)) as hub:
-            s = tls_socket(hub.port, alpn=("h2",))
-            alpn = s.selected_alpn_protocol()
-            s.close()
-            return alpn == "h2"
-    finally:
-        cert.cleanup()
-
-
-def redis_stalled(redis):
-    try:
-        r = Resp(redis.port, timeout=0.2)
-    except OSError:
-        return False
-    try:
-        r.call("PING")
-        return False
-    except OSError:
-        return True
-    finally:
-        r.close()
-
-
-@unittest.skipUnless(h2_offered(), "nghttp, or an ssehub with TLS and HTTP/2, is missing")
+@unittest.skipUnless(NGHTTP and h2_offered(),
+                     "nghttp, or an ssehub with TLS and HTTP/2, is missing")
 class RedisOverH2Test(RedisTestCase):
     def setUp(self):
         super().setUp()

@@ -11,19 +11,10 @@ import time
 import unittest
 
 import harness
-from harness import (Hub, HubTestCase, SseClient, connect, http_request, publish_ok, run_cli,
-                     wait_until)
-from tls_support import (Certificate, client_context, TlsConn, TlsSseClient, have_tls, peer_common_name,
-                         tls_request, tls_socket)
-
-
-def metrics(port):
-    out = {}
-    for line in http_request(port, "GET", "/metrics").body.decode().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
-    return out
+from harness import (Hub, SseClient, connect, http_request, metrics, publish_ok, read_all,
+                     run_cli, wait_until)
+from tls_support import (Certificate, client_context, TlsConn, TlsHubTestCase, TlsSseClient,
+                         have_tls, peer_common_name, tls_request, tls_socket)
 
 
 def bad_client_hello():
@@ -40,32 +31,9 @@ def bad_client_hello():
     return bytes(hello)
 
 
-def read_all(sock, timeout=5.0):
-    """Read until the peer closes (or resets); return the bytes."""
-    sock.settimeout(timeout)
-    out = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out
-
-
 @unittest.skipUnless(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")
-class TlsTestCase(HubTestCase):
-    def setUp(self):
-        self.cert = Certificate()
-        self.addCleanup(self.cert.cleanup)
-
-    def start_tls_hub(self, *args):
-        hub = self.start_hub(*(self.cert.args() + list(args)),
-                             listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
-        return hub, hub.tcp_ports[0], hub.tcp_ports[1]
+class TlsTestCase(TlsHubTestCase):
+    """The TLS tests' base: a certificate and start_tls_hub(), skipped without OpenSSL."""
 
 
 class Http11OverTls(TlsTestCase):

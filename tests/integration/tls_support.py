@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Conn, SseClient, build_request, connect
+from harness import Conn, Hub, HubTestCase, SseClient, build_request, connect, hub_binary
 
 
 def have_tls(binary):
@@ -72,6 +72,22 @@ def peer_common_name(port):
     return out.strip().rsplit("=", 1)[-1].strip()
 
 
+def h2_offered():
+    """True when this ssehub speaks HTTP/2 over TLS: built with OpenSSL and nghttp2, so that
+    its TLS listener picks h2 when a client offers it by ALPN."""
+    if not have_tls(hub_binary()):
+        return False
+    cert = Certificate()
+    try:
+        with Hub(cert.args(), listen=("tls:127.0.0.1:0",)) as hub:
+            s = tls_socket(hub.port, alpn=("h2",))
+            alpn = s.selected_alpn_protocol()
+            s.close()
+            return alpn == "h2"
+    finally:
+        cert.cleanup()
+
+
 class TlsConn(Conn):
     """harness.Conn over TLS (HTTP/1.1 offered by ALPN)."""
 
@@ -114,3 +130,20 @@ class TlsSseClient(SseClient):
             self._feed(chunk)
         if wait_open:
             self.wait_opened(timeout)
+
+
+class TlsHubTestCase(HubTestCase):
+    """HubTestCase with a fresh Certificate in self.cert (removed at cleanup) and hubs that
+    serve it on a TLS listener next to a plain HTTP one."""
+
+    def setUp(self):
+        super().setUp()
+        self.cert = Certificate()
+        self.addCleanup(self.cert.cleanup)
+
+    def start_tls_hub(self, *args):
+        """A hub with self.cert on tls:127.0.0.1:0 and on 127.0.0.1:0 -> (hub, TLS port,
+        plain port)."""
+        hub = self.start_hub(*(self.cert.args() + list(args)),
+                             listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
+        return hub, hub.tcp_ports[0], hub.tcp_ports[1]
