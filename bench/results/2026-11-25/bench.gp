@@ -1,6 +1,6 @@
 
 set terminal pngcairo size 1400,560 font ",10"
-set output "/work/main/bench/results/2026-11-25/bench.png"
+set output "bench.png"
 set datafile separator whitespace
 set style data histogram
 set style histogram clustered gap 1
@@ -13,11 +13,11 @@ set multiplot layout 1,2 title "ssehub-bench: 200 events of 64 bytes, wait-for-a
 set title "publish -> receive latency"
 set ylabel "ms (log scale)"
 set logscale y
-plot "/work/main/bench/results/2026-11-25/bench.dat" using 2:xtic(1) title "p50", "" using 3 title "p90", "" using 4 title "p99", "" using 5 title "p99.9"
+plot "bench.dat" using 2:xtic(1) title "p50", "" using 3 title "p90", "" using 4 title "p99", "" using 5 title "p99.9"
 unset logscale y
 set title "deliveries per second"
 set ylabel "deliveries/s"
 set yrange [0:*]
 set key off
-plot "/work/main/bench/results/2026-11-25/bench.dat" using 6:xtic(1) title "deliveries/s" lc rgb "#4477aa"
+plot "bench.dat" using 6:xtic(1) title "deliveries/s" lc rgb "#4477aa"
 unset multiplot
