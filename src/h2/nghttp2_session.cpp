@@ -151,30 +151,6 @@ void Nghttp2Session::for_each_stream(void (Stream::*fn)()) {
             (s->*fn)();
 }
 
-void Nghttp2Session::StreamList::push_back(Stream* s) {
-    s->prev = tail;
-    s->next = nullptr;
-    if (tail)
-        tail->next = s;
-    else
-        head = s;
-    tail = s;
-    ++size;
-}
-
-void Nghttp2Session::StreamList::remove(Stream* s) {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    else
-        tail = s->prev;
-    s->prev = s->next = nullptr;
-    --size;
-}
-
 void Nghttp2Session::link(Stream* s) {
     s->opened_ms = uv_now(ctx_.loop);
     receiving_.push_back(s);

@@ -7,6 +7,8 @@
 #pragma once
 
 #include "h2/session.hpp"
+#include "h2/stream.hpp"
+#include "intrusive_list.hpp"
 #include "net/flush_list.hpp"
 
 #include <cstdint>
@@ -53,13 +55,7 @@ class Nghttp2Session final : public Session, private net::Flushable {
     // Streams in two lists: those still receiving their request, in the order they opened
     // (so also in the order of their deadlines: the first is the next to expire), and the
     // others (answering, or event streams).
-    struct StreamList {
-        Stream* head = nullptr;
-        Stream* tail = nullptr;
-        size_t size = 0;
-        void push_back(Stream* s);
-        void remove(Stream* s);
-    };
+    using StreamList = IntrusiveList<Stream, &Stream::prev, &Stream::next>;
 
     void link(Stream* s);
     void unlink(Stream* s);

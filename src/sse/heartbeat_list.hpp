@@ -2,28 +2,31 @@
 // from the head; a write moves a subscriber to the tail. No timer per subscriber.
 #pragma once
 
+#include "intrusive_list.hpp"
 #include "sse/subscriber.hpp"
 
 namespace ssehub::sse {
 
 class HeartbeatList {
   public:
-    void push_back(Subscriber* s, uint64_t now_ms);
-    void remove(Subscriber* s);
+    void push_back(Subscriber* s, uint64_t now_ms) {
+        s->last_write_ms_ = now_ms;
+        list_.push_back(s);
+    }
+    void remove(Subscriber* s) { list_.remove(s); }
     void touch(Subscriber* s, uint64_t now_ms) {
-        if (s == tail_) {
+        if (s == list_.tail) {
             s->last_write_ms_ = now_ms;
             return;
         }
         remove(s);
         push_back(s, now_ms);
     }
-    Subscriber* head() const { return head_; }
+    Subscriber* head() const { return list_.head; }
     static uint64_t last_write_ms(const Subscriber* s) { return s->last_write_ms_; }
 
   private:
-    Subscriber* head_ = nullptr;
-    Subscriber* tail_ = nullptr;
+    IntrusiveList<Subscriber, &Subscriber::hb_prev_, &Subscriber::hb_next_> list_;
 };
 
 } // namespace ssehub::sse
