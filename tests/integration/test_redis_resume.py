@@ -4,6 +4,7 @@ bound), or with ssehub.gap first when the stream no longer holds it -- then goes
 duplicate and no gap. A node that starts late loads the newest entries for replay."""
 
 import json
+import re
 import unittest
 
 from harness import publish_ok
@@ -79,6 +80,10 @@ class ResumeTest(RedisTestCase):
         a = self.start_node(redis)
         ids = publish_many(a.addr, 10)
         c = self.start_node(redis)
+        # The link is up before the recent entries are in the ring; a resume in between would
+        # (correctly) be paged from the stream instead. Wait for the load.
+        c.wait_for_log(r"redis: reading stream \S+ after %s \(10 recent events loaded"
+                       % re.escape(ids[9]), timeout=10)
         client = self.subscribe(c.addr, headers={"Last-Event-ID": ids[4]})
         self.assert_events(client, ids[5:], ["e%d" % k for k in range(5, 10)])
         self.assertEqual(metric(c.addr, "ssehub_redis_history_pages_total"), 0)
