@@ -85,7 +85,6 @@ bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, siz
     if (fixed) sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data(sqe, q);
     unsubmitted_.push_back(q);
-    ++entries_;
     return true;
 }
 
@@ -152,7 +151,6 @@ void SendBatch::reap() {
 
 void SendBatch::end() {
     if (!ring_ || depth_ == 0 || --depth_ > 0) return;
-    ++passes_;
     submit(true);
     std::vector<WriteQueue*> failed;
     failed.swap(failed_);

@@ -56,10 +56,6 @@ class SendBatch final : public sse::DeliveryBatch {
     // before end() returns. False: not queued, q should send itself.
     bool add(WriteQueue* q, int target, bool fixed, const char* data, size_t size);
 
-    // Passes and entries since start, for /metrics.
-    unsigned long long passes() const { return passes_; }
-    unsigned long long entries() const { return entries_; }
-
   private:
     struct Ring;
     void submit(bool wait_all);
@@ -73,8 +69,6 @@ class SendBatch final : public sse::DeliveryBatch {
     std::vector<WriteQueue*> unsubmitted_; // prepared entries not yet given to the kernel
     std::vector<WriteQueue*> failed_;      // told at end(), when nothing is in flight
     std::vector<int> free_slots_;          // registered-file slots not in use
-    unsigned long long passes_ = 0;
-    unsigned long long entries_ = 0;
 };
 
 } // namespace ssehub::net

@@ -7,9 +7,6 @@
 
 namespace ssehub::net {
 
-// The hot path of every delivery. send() on the socket skips the VFS write path that
-// uv_try_write's write() takes; the result is read the same way (bytes taken, or UV_EAGAIN,
-// or a libuv error).
 WriteQueue::~WriteQueue() {
     if (slot_ >= 0) batch_->release_slot(slot_); // else the socket outlives its connection
 }
@@ -22,6 +19,9 @@ int WriteQueue::descriptor() {
     return fd_;
 }
 
+// The hot path of a delivery outside a batch. send() on the socket skips the VFS write path
+// that uv_try_write's write() takes; the result is read the same way (bytes taken, or
+// UV_EAGAIN, or a libuv error).
 int WriteQueue::try_send(const char* data, size_t size) {
     if (descriptor() < 0) {
         uv_buf_t buf = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(size));
