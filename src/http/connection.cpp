@@ -1,11 +1,9 @@
 #include "http/connection.hpp"
 
 #include "http/response.hpp"
-#include "http/router.hpp"
 #include "log.hpp"
 #include "net/write_queue.hpp"
 
-#include <algorithm>
 #include <cstring>
 
 #ifdef SSEHUB_HAVE_TLS
@@ -120,132 +118,6 @@ void Connection::close_after_output() {
     if (state_ == State::Closed || state_ == State::Lingering) return;
     finish_after_write_ = true;
     if (out_->empty() && !awaiting_) linger(); // else once the publish's answer is out
-}
-
-namespace {
-// About 40 ms of fan-out here (5 us a delivery): past it, the rest of a read waits a loop turn.
-constexpr uint32_t input_work_budget = 8192;
-} // namespace
-
-void Connection::handle_input(const char* data, size_t len) {
-    if (awaiting_ || yielded_) {
-        hold_input(data, len);
-        return;
-    }
-    size_t offset = 0;
-    while (offset < len && state_ == State::Reading && !finish_after_write_) {
-        size_t consumed = 0;
-        RequestReader::Result r = reader_->feed(data + offset, len - offset, consumed);
-        offset += consumed;
-        if (r == RequestReader::Result::NeedMore) {
-            if (reader_->take_expect_continue())
-                send(sse::Frame::copy_of("HTTP/1.1 100 Continue\r\n\r\n"));
-            break;
-        }
-        if (r == RequestReader::Result::Error) {
-            reject(reader_->error_status(), reader_->error_kind(), reader_->error_reason(), {},
-                   true);
-            return;
-        }
-        ++work_;
-        handle_request();
-        if (awaiting_) {
-            held_input_.assign(data + offset, len - offset);
-            return;
-        }
-        if (state_ == State::Reading && !finish_after_write_) {
-            reader_->next();
-            wait_for_request();
-            if (work_ >= input_work_budget && offset < len) {
-                yield_input(data + offset, len - offset);
-                return;
-            }
-        }
-    }
-    // A client that pipelines without reading its answers is read no further until they drain.
-    if (state_ == State::Reading && out_->queued_bytes() > ctx_.config.max_queued_bytes &&
-        !reading_paused_) {
-        uv_read_stop(&h_.stream);
-        reading_paused_ = true;
-    }
-}
-
-void Connection::handle_request() {
-    route(*this, reader_->request(), ctx_);
-}
-
-void Connection::publish(sse::EventSink& sink, const sse::PublishRequest& request) {
-    sse::PendingPublish* pending = sink.publish(request, *this);
-    if (!pending) return; // answered already
-    awaiting_ = pending;
-    // The request timeout now bounds the wait for the answer. Reading goes on (a client that
-    // waits for its answer sends nothing more, and one that closes is noticed).
-    deadline_ms_ = uv_now(ctx_.loop) + uint64_t{ctx_.config.request_timeout_s} * 1000;
-}
-
-// Input that arrives while a publish awaits its answer waits too, in order; a client that
-// pipelines without waiting is read no further than about one more request.
-void Connection::hold_input(const char* data, size_t len) {
-    held_input_.append(data, len);
-    if (held_input_.size() > ctx_.config.max_header_bytes + ctx_.config.max_event_bytes)
-        pause_reading();
-}
-
-// The rest of this read goes on at the next loop turn; reading waits until it is handled.
-void Connection::yield_input(const char* data, size_t len) {
-    held_input_.assign(data, len);
-    yielded_ = true;
-    ++ctx_.metrics->input_yields;
-    pause_reading();
-    ctx_.flush_list->add(this);
-}
-
-void Connection::flush_now() {
-    if (!yielded_) return;
-    yielded_ = false;
-    work_ = 0;
-    if (state_ != State::Reading || finish_after_write_) return;
-    std::string input = std::move(held_input_);
-    held_input_.clear();
-    handle_input(input.data(), input.size());
-    resume_reading_if_wanted();
-}
-
-void Connection::pause_reading() {
-    if (reading_paused_) return;
-    uv_read_stop(&h_.stream);
-    reading_paused_ = true;
-}
-
-void Connection::on_published(const sse::PublishOutcome& outcome) {
-    work_ += static_cast<uint32_t>(std::min<size_t>(outcome.subscribers, input_work_budget));
-    bool was_waiting = awaiting_ != nullptr;
-    awaiting_ = nullptr;
-    answer_publish(*this, outcome);
-    if (!was_waiting) return; // answered inside publish(): handle_input() goes on by itself
-    if (state_ != State::Reading || finish_after_write_) return;
-    reader_->next();
-    wait_for_request();
-    std::string input = std::move(held_input_);
-    held_input_.clear();
-    if (!input.empty()) handle_input(input.data(), input.size());
-    resume_reading_if_wanted();
-}
-
-void Connection::resume_reading_if_wanted() {
-    bool want_input =
-        state_ == State::Streaming || (state_ == State::Reading && !awaiting_ && !yielded_ &&
-                                       out_->queued_bytes() <= ctx_.config.max_queued_bytes);
-    if (reading_paused_ && want_input) {
-        reading_paused_ = false;
-        uv_read_start(&h_.stream, on_alloc, on_read);
-    }
-}
-
-void Connection::wait_for_request() {
-    deadline_ms_ = uv_now(ctx_.loop) + uint64_t{ctx_.config.request_timeout_s} * 1000;
-    list_remove();
-    list_insert(ctx_.waiting);
 }
 
 bool Connection::send(const sse::FrameRef& frame) {

@@ -99,6 +99,7 @@ class Connection final : public sse::Subscriber,
     void handle_input(const char* data, size_t len);
     void hold_input(const char* data, size_t len);
     void yield_input(const char* data, size_t len);
+    void handle_held_input();
     void resume_reading_if_wanted();
     // net::Flushable: the next loop turn goes on with input set aside by yield_input().
     void flush_now() override;
