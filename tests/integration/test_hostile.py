@@ -10,20 +10,7 @@ import struct
 import time
 
 from harness import metrics, Conn, HubTestCase, connect, http_request, publish_ok, wait_until
-
-
-
-
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+from hostile_support import fd_count, rss_kib
 
 
 def reset(sock):
