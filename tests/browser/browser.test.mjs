@@ -8,7 +8,8 @@
 //   - an IntraMine-style URL (/SSE/IMCHAT/?statusid=123) receives the legacy
 //     GET /?signal=todochanged&activeserver=...&port=... broadcast.
 //
-// Skips (with the reason) only when Chromium itself cannot start. Run: node --test
+// Skips (with the reason) only when Chromium or playwright-core is not installed, and never
+// under CI=true (dependency.js); a Chromium that does not start is a failure. Run: node --test
 // (SSEHUB_BIN names the binary; default build/ssehub). SSEHUB_SCREENSHOT_DIR (default: the
 // system temp dir) receives ssehub-index.png, the built-in page with events in it, and
 // ssehub-index-restart.png, the same page after the restart (old event, gap, new event).
@@ -19,6 +20,9 @@ import path from 'node:path';
 import {
   Hub, startChromium, startPageServer, waitUntil, compareIds, curl,
 } from './lib.mjs';
+import dependency from './dependency.js';
+
+const { missing } = dependency;
 
 const WAIT = 15000; // bound of every wait for something the browser should show
 
@@ -28,7 +32,7 @@ let skipReason = null;
 before(async () => {
   const r = await startChromium();
   if (r.skip) {
-    skipReason = r.skip;
+    skipReason = missing(r.skip); // throws under CI=true
     // ctest's SKIP_REGULAR_EXPRESSION matches this line.
     console.log(`SKIP: browser tests: ${skipReason}`);
     return;
