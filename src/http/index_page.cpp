@@ -1,8 +1,8 @@
 // The built-in page served at GET /: one self-contained HTML5 document (inline CSS and JS, no
 // external assets) that reads the event stream with fetch and parses it itself, so that it
 // shows every event of every type (EventSource shows a named event only to a listener for that
-// type), and publishes with fetch. It must never put
-// event data into the DOM as HTML: every received or echoed string goes through textContent.
+// type), and publishes with fetch. It must never put event data into the DOM as HTML: every
+// received or echoed string goes through textContent.
 #include "http/index_page.hpp"
 
 namespace ssehub::http {
