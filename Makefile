@@ -22,13 +22,14 @@ run: build
 	./$(BUILD)/ssehub serve
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	./scripts/run-ctest $(BUILD) --output-on-failure -j $(JOBS)
 
 test-sanitize: deps
 	cmake -S . -B $(BUILD)-sanitize -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-sanitize -j $(JOBS)
-	cd $(BUILD)-sanitize && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		./scripts/run-ctest $(BUILD)-sanitize --output-on-failure -j $(JOBS)
 
 # Reconfigures with PREFIX so the unit file names the installed paths.
 install: deps

@@ -1,6 +1,8 @@
 // The built-in page served at GET /: one self-contained HTML5 document (inline CSS and JS, no
-// external assets) that subscribes with EventSource and publishes with fetch. It must never put
-// event data into the DOM as HTML: every received or echoed string goes through textContent.
+// external assets) that reads the event stream with fetch and parses it itself, so that it
+// shows every event of every type (EventSource shows a named event only to a listener for that
+// type), and publishes with fetch. It must never put event data into the DOM as HTML: every
+// received or echoed string goes through textContent.
 #include "http/index_page.hpp"
 
 namespace ssehub::http {
@@ -61,6 +63,7 @@ border:1px solid var(--line)}
 align-items:baseline;padding:10px 8px;border-top:1px solid var(--line);
 animation:flash 1.2s ease-out}
 .event:first-child{border-top:0}
+.event[hidden]{display:none}
 .event .time{color:var(--mut);font-variant-numeric:tabular-nums;font-size:12px}
 .event .type{font-weight:600;color:var(--acc);overflow-wrap:anywhere}
 .event .id{color:var(--mut);font-size:12px;text-align:right}
@@ -81,11 +84,11 @@ border-radius:6px;font-size:12.5px;white-space:pre-wrap;overflow-wrap:anywhere}
 <aside>
 <section>
 <h2>Subscribe</h2>
-<label for="types">Event types</label>
-<input id="types" value="message, todochanged" autocomplete="off" spellcheck="false">
-<p class="hint">EventSource shows a named event only to listeners for its type. The page
-always listens for <code>message</code> and <code>ssehub.gap</code> (events were missed); add
-more here, comma-separated. Types you publish are added automatically.</p>
+<label for="filter">Show only these types (optional)</label>
+<input id="filter" placeholder="every type" autocomplete="off" spellcheck="false">
+<p class="hint">The page shows every event that reaches it, whatever its type. To narrow
+the list, name types here, comma-separated; <code>ssehub.gap</code> (events were missed)
+always shows.</p>
 <label for="topics">Topics</label>
 <input id="topics" placeholder="all events" autocomplete="off" spellcheck="false">
 <p class="hint">Comma-separated; empty means every event. Otherwise the page reconnects to
@@ -117,11 +120,10 @@ more here, comma-separated. Types you publish are added automatically.</p>
 'use strict';
 const $ = (id) => document.getElementById(id);
 const MAX_ROWS = 200;
-const ALWAYS = ['message', 'ssehub.gap'];
-const listening = new Set();
-let source = null;
+let controller = null; // aborts the current stream
 let retryTimer = 0;
-let lastId = '';
+let retryMs = 3000;    // the hub's retry: field replaces it
+let lastId = '';       // sent as Last-Event-ID when the stream reconnects
 
 const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const pad = (n, w = 2) => String(n).padStart(w, '0');
@@ -138,16 +140,32 @@ function cell(tag, cls, text) {
   return el;
 }
 
+// The type filter is an option: empty shows every type; ssehub.gap always shows.
+function shown(type) {
+  const only = split($('filter').value);
+  return only.length === 0 || type === 'ssehub.gap' || only.includes(type);
+}
+
 function showCount() {
-  const n = $('events').children.length;
-  $('count').textContent = n ? n + (n === MAX_ROWS ? ' (newest kept)' : ' shown') : '';
+  const rows = [...$('events').children];
+  const n = rows.filter((r) => !r.hidden).length;
+  const hidden = rows.length - n;
+  $('count').textContent = !rows.length ? '' :
+    n + (rows.length === MAX_ROWS ? ' (newest kept)' : ' shown') +
+    (hidden ? ', ' + hidden + ' hidden by the filter' : '');
+}
+
+function applyFilter() {
+  for (const row of $('events').children) row.hidden = !shown(row.dataset.type);
+  showCount();
 }
 
 function onEvent(e) {
-  if (e.lastEventId) lastId = e.lastEventId;
   const d = new Date();
   const row = document.createElement('div');
   row.className = e.type === 'ssehub.gap' ? 'event gap' : 'event';
+  row.dataset.type = e.type;
+  row.hidden = !shown(e.type);
   row.append(
     cell('span', 'time', pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' +
       pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3)),
@@ -160,65 +178,104 @@ function onEvent(e) {
   showCount();
 }
 
-// Keeps one listener per wanted type on the current EventSource.
-function syncListeners() {
-  const want = new Set([...ALWAYS, ...split($('types').value)]);
-  for (const t of listening) {
-    if (!want.has(t)) {
-      listening.delete(t);
-      if (source) source.removeEventListener(t, onEvent);
-    }
+// The WHATWG "event stream interpretation": lines end in CRLF, LF or a lone CR (also when a
+// CRLF is split between two chunks); ":" starts a comment; a field without ":" has an empty
+// value; one space after ":" is dropped; data lines join with LF; an id with NUL is ignored;
+// retry takes digits only; a blank line dispatches, unless no data came; the last event id
+// persists across events and reconnects.
+class EventStreamParser {
+  constructor(id, dispatch) {
+    this.id = id;
+    this.dispatch = dispatch;
+    this.rest = '';
+    this.skipLF = false;
+    this.type = '';
+    this.data = '';
   }
-  for (const t of want) {
-    if (!listening.has(t)) {
-      listening.add(t);
-      if (source) source.addEventListener(t, onEvent);
+
+  feed(text) {
+    let s = this.rest + text;
+    let from = 0;
+    if (this.skipLF && s !== '') {
+      if (s.startsWith('\n')) from = 1;
+      this.skipLF = false;
     }
+    const eol = /\r\n|\r|\n/g;
+    eol.lastIndex = from;
+    for (let m; (m = eol.exec(s)) !== null;) {
+      this.line(s.slice(from, m.index));
+      from = eol.lastIndex;
+      if (m[0] === '\r' && from === s.length) this.skipLF = true; // the LF may come next
+    }
+    this.rest = s.slice(from);
+  }
+
+  line(l) {
+    if (l === '') return this.end();
+    if (l.startsWith(':')) return undefined;
+    const colon = l.indexOf(':');
+    const field = colon < 0 ? l : l.slice(0, colon);
+    let value = colon < 0 ? '' : l.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') this.type = value;
+    else if (field === 'data') this.data += value + '\n';
+    else if (field === 'id') { if (!value.includes('\0')) this.id = value; }
+    else if (field === 'retry') { if (/^[0-9]+$/.test(value)) retryMs = Number(value); }
+    return undefined;
+  }
+
+  end() {
+    lastId = this.id;
+    const type = this.type || 'message';
+    const data = this.data;
+    this.type = '';
+    this.data = '';
+    if (data !== '') this.dispatch({ type, data: data.slice(0, -1), lastEventId: this.id });
   }
 }
 
-function listenFor(type) {
-  if (listening.has(type)) return;
-  $('types').value = [...split($('types').value), type].join(', ');
-  syncListeners();
-}
-
-function streamUrl(resume) {
+function streamUrl() {
   const q = new URLSearchParams();
   for (const t of split($('topics').value)) q.append('topic', t);
-  if (resume && lastId) q.set('last_event_id', lastId);
   const s = q.toString();
   return '/events' + (s ? '?' + s : '');
 }
 
-// The browser reconnects by itself (with Last-Event-ID) after a network error. After an
-// answer it cannot use (e.g. 503 when the hub is full) it gives up; then we retry ourselves
-// and resume with ?last_event_id=.
-function connect(resume) {
+// Reads the stream until it ends or fails, then reconnects after the retry delay with
+// Last-Event-ID, so no event is lost across a hub restart (or an ssehub.gap says so).
+async function connect(resume) {
   clearTimeout(retryTimer);
-  if (source) source.close();
-  source = null;
+  if (controller) controller.abort();
+  const ctl = new AbortController();
+  controller = ctl;
   setState(resume ? 'reconnecting' : 'connecting');
-  let es;
+  if (!resume) lastId = '';
+  const headers = { Accept: 'text/event-stream' };
+  if (lastId) headers['Last-Event-ID'] = lastId;
+  let delay = retryMs;
   try {
-    es = new EventSource(streamUrl(resume));
-  } catch (err) {
-    retryTimer = setTimeout(() => connect(true), 5000);
-    return;
-  }
-  source = es;
-  for (const t of listening) es.addEventListener(t, onEvent);
-  es.onopen = () => { if (es === source) setState('open'); };
-  es.onerror = () => {
-    if (es !== source) return;
-    setState('reconnecting');
-    if (es.readyState === EventSource.CLOSED) {
-      retryTimer = setTimeout(() => connect(true), 5000);
+    const r = await fetch(streamUrl(), { headers, cache: 'no-store', signal: ctl.signal });
+    if (!r.ok || !/^text\/event-stream/i.test(r.headers.get('content-type') || '')) {
+      delay = Math.max(retryMs, 5000); // e.g. 503 while the hub is full
+      throw new Error('HTTP ' + r.status);
     }
-  };
+    setState('open');
+    const parser = new EventStreamParser(lastId, onEvent);
+    const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parser.feed(value);
+    }
+  } catch (err) {
+    if (ctl.signal.aborted) return;
+  }
+  if (ctl !== controller) return;
+  setState('reconnecting');
+  retryTimer = setTimeout(() => connect(true), delay);
 }
 
-$('types').addEventListener('change', syncListeners);
+$('filter').addEventListener('input', applyFilter);
 $('topics').addEventListener('change', () => {
   const q = new URLSearchParams();
   for (const t of split($('topics').value)) q.append('topic', t);
@@ -234,7 +291,6 @@ $('publish-form').addEventListener('submit', async (ev) => {
   const body = new URLSearchParams({ event: type, data: $('pub-data').value });
   const topic = $('pub-topic').value.trim();
   if (topic) body.set('topic', topic);
-  if (!type.startsWith('ssehub.')) listenFor(type); // before sending: do not miss the echo
   const out = $('pub-result');
   out.className = '';
   out.textContent = 'publishing\u2026';
@@ -262,7 +318,6 @@ $('clear').addEventListener('click', () => {
 $('curl-hint').textContent = 'curl -d data=hello ' +
   (location.host ? location.origin : 'http://127.0.0.1:8080') + '/publish';
 $('topics').value = new URLSearchParams(location.search).getAll('topic').join(', ');
-syncListeners();
 connect(false);
 </script>
 </body>

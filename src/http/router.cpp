@@ -1,6 +1,7 @@
 #include "http/router.hpp"
 
 #include "http/client_script.hpp"
+#include "http/cross_site.hpp"
 #include "http/form_decoding.hpp"
 #include "http/index_page.hpp"
 #include "http/publish_body.hpp"
@@ -61,6 +62,17 @@ bool authorize_publish(Responder& c, const Request& req, Context& ctx) {
     return false;
 }
 
+// Answers 403 and returns false when a browser sent this publish or signal for a page of another
+// site (CSRF). A bearer token is no ambient authority (a page must know it to send it), so a
+// request that presents one is left to authorize_publish.
+bool allow_site(Responder& c, const Request& req, const Context& ctx) {
+    if (!ctx.publish.tokens.empty() && req.header("authorization")) return true;
+    auto refusal = cross_site_refusal(req, ctx.config.cors_origin);
+    if (!refusal) return true;
+    c.reject(403, Rejected::CrossSite, *refusal);
+    return false;
+}
+
 // Validates and hands the event to the sink; the answer comes through answer_publish(), at once
 // for a lone hub, once Redis has stored the event otherwise.
 void publish(Responder& c, Context& ctx, const PublishFields& f, bool broadcast) {
@@ -78,6 +90,7 @@ void publish(Responder& c, Context& ctx, const PublishFields& f, bool broadcast)
 }
 
 void handle_publish(Responder& c, const Request& req, Context& ctx) {
+    if (!allow_site(c, req, ctx)) return;
     if (!authorize_publish(c, req, ctx)) return;
     const std::string* type = req.header("content-type");
     auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
@@ -92,6 +105,7 @@ void handle_publish(Responder& c, const Request& req, Context& ctx) {
 
 // IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
 void handle_signal(Responder& c, const Request& req, Context& ctx, const Params& params) {
+    if (!allow_site(c, req, ctx)) return;
     if (!authorize_publish(c, req, ctx)) return;
     PublishFields f;
     f.event = *find_param(params, "signal");

@@ -36,6 +36,8 @@ std::string_view label(Rejected r) {
         return "state_unwritable";
     case Rejected::Unavailable:
         return "unavailable";
+    case Rejected::CrossSite:
+        return "cross_site";
     case Rejected::Count_:
         break;
     }

@@ -26,6 +26,7 @@ enum class Rejected : uint8_t {
     ShuttingDown,         // 503 while draining
     StateUnwritable,      // 503: no id can be issued safely
     Unavailable,          // 503: the event cannot be stored now (Redis down)
+    CrossSite,            // 403: a browser publishing for a page of another site (CSRF)
     Count_
 };
 std::string_view label(Rejected r);

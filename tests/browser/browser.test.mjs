@@ -8,17 +8,22 @@
 //   - an IntraMine-style URL (/SSE/IMCHAT/?statusid=123) receives the legacy
 //     GET /?signal=todochanged&activeserver=...&port=... broadcast.
 //
-// Skips (with the reason) only when Chromium itself cannot start. Run: node --test
+// Skips (with the reason) only when Chromium or playwright-core is not installed, and never
+// under CI=true (dependency.js); a Chromium that does not start is a failure. Run: node --test
 // (SSEHUB_BIN names the binary; default build/ssehub). SSEHUB_SCREENSHOT_DIR (default: the
 // system temp dir) receives ssehub-index.png, the built-in page with events in it, and
 // ssehub-index-restart.png, the same page after the restart (old event, gap, new event).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
   Hub, startChromium, startPageServer, waitUntil, compareIds, curl,
 } from './lib.mjs';
+import dependency from './dependency.js';
+
+const { missing } = dependency;
 
 const WAIT = 15000; // bound of every wait for something the browser should show
 
@@ -28,7 +33,7 @@ let skipReason = null;
 before(async () => {
   const r = await startChromium();
   if (r.skip) {
-    skipReason = r.skip;
+    skipReason = missing(r.skip); // throws under CI=true
     // ctest's SKIP_REGULAR_EXPRESSION matches this line.
     console.log(`SKIP: browser tests: ${skipReason}`);
     return;
@@ -151,6 +156,88 @@ browserTest('the built-in page at / shows an event published with curl', async (
   const shot = path.join(screenshotDir(), 'ssehub-index.png');
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`# screenshot: ${shot}`);
+  await stopChecked(h);
+});
+
+browserTest('the built-in page shows every event type, with the filter as an option',
+  async ({ page, hub }) => {
+    const h = await hub();
+    await page.goto(`${h.url}/`);
+    await waitPageState(page, 'open');
+    await h.waitSubscribers(1);
+    // The README's tour: types the page was never told about.
+    const sent = [['greeting', 'hello'], ['deploy', 'v1.2 is out'], ['todochanged', 'x 1']];
+    for (const [type, data] of sent) {
+      const r = curl(['-d', `event=${type}`, '-d', `data=${data}`, `${h.url}/publish`]);
+      assert.equal(r.status, 202, r.body);
+    }
+    await waitUntil(async () => (await rowsOf(page)).length === 3,
+      { timeoutMs: WAIT, message: 'three rows' });
+    const rows = await rowsOf(page);
+    assert.deepEqual(rows.map((x) => [x.type, x.data]).reverse(), sent);
+    const shot = path.join(screenshotDir(), 'ssehub-index-types.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`# screenshot: ${shot}`);
+
+    // The filter hides other types (also rows already shown) and shows them again when cleared.
+    await page.fill('#filter', 'deploy');
+    const visible = () => page.$$eval('#events .event:not([hidden]) .type',
+      (els) => els.map((e) => e.textContent));
+    assert.deepEqual(await visible(), ['deploy']);
+    assert.equal(await page.textContent('#count'), '1 shown, 2 hidden by the filter');
+    await page.fill('#filter', '');
+    assert.deepEqual(await visible(), ['todochanged', 'deploy', 'greeting']);
+    await stopChecked(h);
+  });
+
+// The built-in page's own stream parser, in Chromium, on every framing the WHATWG grammar
+// allows (the hub itself always writes LF): the page is served by a server of our own, whose
+// /events writes CRLF, lone CR, a CRLF split between two writes, comments, retry, an id that
+// carries over to the next event, a field without a colon, a block without data and a BOM.
+const TRICKY_STREAM = ['\ufeffretry: 100\r\n: a comment\r\n\r\n',
+  'id: 7-0\revent: first\rdata: one\r', '\ndata:  two\r\ndata\r\n\r\n',
+  'event: no-data\n\n', 'data: carries id 7-0\n\n', 'id: 8-0\nevent: last\ndata: end\n\n'];
+
+browserTest('the built-in page parses the event stream as EventSource does', async ({ page, hub }) => {
+  const h = await hub();
+  const html = await (await fetch(`${h.url}/`)).text();
+  let streams = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(html);
+      return;
+    }
+    if (!req.url.startsWith('/events')) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    streams += 1;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+    // One write per piece, each after the last has been flushed, so the chunks stay apart.
+    (async () => {
+      for (const piece of TRICKY_STREAM) {
+        await new Promise((resolve) => res.write(piece, resolve));
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+    })();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await waitRow(page, (x) => x.type === 'last', 'the last event');
+    const rows = await rowsOf(page);
+    assert.deepEqual(rows.map((x) => [x.type, x.id, x.data]).reverse(), [
+      ['first', '7-0', 'one\n two\n'],
+      ['message', '7-0', 'carries id 7-0'],
+      ['last', '8-0', 'end'],
+    ]);
+    assert.equal(streams, 1, 'one stream, no reconnect while it stays open');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
   await stopChecked(h);
 });
 

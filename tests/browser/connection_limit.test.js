@@ -8,6 +8,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const { haveTls, waitFor, makeCert, startHub, stopHub, metrics, publish, launchBrowser, tempDir } =
   require('./hub_and_browser');
+const { requireDep } = require('./dependency');
 
 // Opens n EventSources in the page; each records what it receives in window.got[i].
 async function openSources(page, n, path) {
@@ -28,9 +29,9 @@ const receivedBy = (page, data) =>
   page.evaluate((data) => window.got.map((list) => list.includes(data)), data);
 
 test('a hundred EventSources over HTTPS share one HTTP/2 connection', async (t) => {
-  if (!haveTls()) return t.skip('this ssehub was built without OpenSSL');
+  if (requireDep(t, haveTls(), 'this ssehub was built without OpenSSL')) return undefined;
   const browser = await launchBrowser();
-  if (browser.skip) return t.skip(browser.skip);
+  if (browser.skip) return requireDep(t, false, browser.skip);
   const dir = tempDir('ssehub-browser-tls-');
   const { cert, key } = makeCert(dir);
   const hub = await startHub(['tls:127.0.0.1:0', '127.0.0.1:0'], ['--tls-cert', cert, '--tls-key', key]);
@@ -63,7 +64,7 @@ test('a hundred EventSources over HTTPS share one HTTP/2 connection', async (t) 
 
 test('over plain HTTP/1.1 the seventh EventSource of a page stalls (the problem)', async (t) => {
   const browser = await launchBrowser();
-  if (browser.skip) return t.skip(browser.skip);
+  if (browser.skip) return requireDep(t, false, browser.skip);
   const hub = await startHub(['127.0.0.1:0'], []);
   const [plain] = hub.ports;
   try {

@@ -114,14 +114,15 @@ function haveTls() {
 }
 
 // Debian's Chromium, headless, fresh profile. Resolves {context, close}, or {skip: reason} when
-// Chromium cannot start.
+// Chromium or playwright-core is not installed (see dependency.js: a failure under CI=true).
+// A Chromium that is there but does not start is an error, never a skip.
 async function launchBrowser(options) {
   let chromium;
   try {
     ({ chromium } = require('playwright-core'));
   } catch (e) {
-    throw new Error('playwright-core is not installed: run `npm ci` in tests/browser ' +
-      '(scripts/install-deps does)');
+    return { skip: 'playwright-core is not installed: run `npm ci` in tests/browser ' +
+      '(scripts/install-deps does)' };
   }
   if (!fs.existsSync(CHROMIUM)) return { skip: `no Chromium at ${CHROMIUM} (Debian package chromium)` };
   const profile = tempDir('ssehub-chromium-');
@@ -138,7 +139,7 @@ async function launchBrowser(options) {
     });
   } catch (e) {
     fs.rmSync(profile, { recursive: true, force: true });
-    return { skip: `Chromium cannot start: ${String(e.message).split('\n')[0]}` };
+    throw new Error(`Chromium at ${CHROMIUM} did not start: ${e.message}`);
   }
   return {
     context,

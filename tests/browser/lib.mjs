@@ -262,22 +262,31 @@ export function loadPlaywright() {
 }
 
 // Starts Debian's Chromium headless with a fresh profile and a DevTools port on loopback, then
-// connects playwright-core to it over CDP. Returns {browser, pid, close()} or {skip: reason}
-// when Chromium itself cannot start (the only reason these tests skip).
-export async function startChromium() {
-  const { chromium } = loadPlaywright();
-  if (!existsSync(CHROMIUM)) return { skip: `Chromium not found at ${CHROMIUM}` };
+// connects playwright-core to it over CDP. Returns {browser, pid, close()}, or {skip: reason}
+// when Chromium or playwright-core is not installed (a failure under CI=true: see
+// dependency.js). A Chromium that is there but does not start throws: a failure, always.
+// extraArgs: more command-line switches (e.g. --host-resolver-rules).
+export async function startChromium(extraArgs = []) {
+  let chromium;
+  try {
+    ({ chromium } = loadPlaywright());
+  } catch (err) {
+    return { skip: err.message };
+  }
+  if (!existsSync(CHROMIUM)) return { skip: `Chromium not found at ${CHROMIUM} (Debian package chromium)` };
   const profile = mkdtempSync(path.join(os.tmpdir(), 'ssehub-chromium-'));
   // Loopback only: no proxy, and no host name resolves (the tests use 127.0.0.1 literals).
   const args = [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--no-proxy-server',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ...(extraArgs.some((a) => a.startsWith('--host-resolver-rules='))
+      ? [] : ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']),
+    ...extraArgs,
     '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'];
   let child;
   try {
     child = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   } catch (err) {
     rmSync(profile, { recursive: true, force: true });
-    return { skip: `Chromium cannot start: ${err.message}` };
+    throw new Error(`Chromium cannot start: ${err.message}`);
   }
   child.groupLeader = true;
   track(child);
@@ -313,7 +322,7 @@ export async function startChromium() {
   if (failure) {
     await close();
     const tail = stderr.trim().split('\n').slice(-5).join('\n');
-    return { skip: `${failure}${tail ? `; its stderr ends:\n${tail}` : ''}` };
+    throw new Error(`${failure}${tail ? `; its stderr ends:\n${tail}` : ''}`);
   }
   let browser;
   try {

@@ -9,6 +9,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const { haveTls, waitFor, makeCert, startHub, stopHub, metrics, publish, launchBrowser, tempDir } =
   require('./hub_and_browser');
+const { requireDep } = require('./dependency');
 
 const TABS = 10;
 // Tab i subscribes to these topics; tab 3 to everything. "z" is published but wanted by none.
@@ -35,9 +36,9 @@ const got = (page) => page.evaluate(() => window.got);
 const status = (page) => page.evaluate(() => window.ssehub.status());
 
 async function scenario(t, mode, expectMode, overTls) {
-  if (overTls && !haveTls()) return t.skip('this ssehub was built without OpenSSL');
+  if (overTls && requireDep(t, haveTls(), 'this ssehub was built without OpenSSL')) return undefined;
   const browser = await launchBrowser();
-  if (browser.skip) return t.skip(browser.skip);
+  if (browser.skip) return requireDep(t, false, browser.skip);
   const dir = tempDir('ssehub-browser-tls-');
   const tlsArgs = overTls ? (({ cert, key }) => ['--tls-cert', cert, '--tls-key', key])(makeCert(dir)) : [];
   const hub = await startHub(overTls ? ['127.0.0.1:0', 'tls:127.0.0.1:0'] : ['127.0.0.1:0'], tlsArgs);

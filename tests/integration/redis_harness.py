@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import HubTestCase, http_request, run_cli, stop_process, wait_until
+from harness import HubTestCase, http_request, require, run_cli, stop_process, wait_until
 
 STREAM = "ssehub:events"
 
@@ -234,8 +234,9 @@ class RedisTestCase(HubTestCase):
 
     def setUp(self):
         super().setUp()
-        if not redis_supported():
-            self.skipTest("ssehub was built without Redis support")
+        require(redis_supported(), "ssehub was built without Redis support (hiredis)")
+        require(shutil.which("redis-server"), "redis-server is not installed (Debian package "
+                "redis-server)")
 
     def start_redis(self, **kwargs):
         server = RedisServer(**kwargs)

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import HubTestCase, http_request, publish_ok
+from harness import HubTestCase, http_request, publish_ok, requires
 
 
 class ClientScript(HubTestCase):
@@ -23,7 +23,7 @@ class ClientScript(HubTestCase):
         self.assertEqual((head.status, head.body), (200, b""))
         self.assertEqual(http_request(hub.addr, "POST", "/ssehub.js", body="x").status, 405)
 
-    @unittest.skipUnless(shutil.which("node"), "node is not installed")
+    @requires(shutil.which("node"), "node is not installed (Debian package nodejs)")
     def test_the_script_parses(self):
         hub = self.start_hub()
         body = http_request(hub.addr, "GET", "/ssehub.js").body

@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from harness import metrics, publish_ok, stop_process, wait_until
+from harness import metrics, publish_ok, requires, stop_process, wait_until
 from tls_support import TlsHubTestCase, h2_offered, tls_socket
 
 NGHTTP = shutil.which("nghttp")
@@ -144,8 +144,8 @@ class RawH2:
         self.sock.close()
 
 
-@unittest.skipUnless(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")
-@unittest.skipUnless(h2_offered(), "ssehub built without TLS or nghttp2")
+@requires(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")
+@requires(h2_offered(), "ssehub built without TLS or nghttp2")
 class H2TestCase(TlsHubTestCase):
     def start_h2_hub(self, *args):
         hub, self.tls, self.plain = self.start_tls_hub(*args)

@@ -10,14 +10,14 @@ import subprocess
 import threading
 import unittest
 
-from harness import publish_ok, wait_until
+from harness import publish_ok, requires, wait_until
 from redis_harness import RedisTestCase, metric, redis_stalled
 from tls_support import Certificate, h2_offered
 
 NGHTTP = shutil.which("nghttp")
 
 
-@unittest.skipUnless(NGHTTP and h2_offered(),
+@requires(NGHTTP and h2_offered(),
                      "nghttp, or an ssehub with TLS and HTTP/2, is missing")
 class RedisOverH2Test(RedisTestCase):
     def setUp(self):

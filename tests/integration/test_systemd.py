@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from harness import hub_binary, http_request, publish_ok, SseClient, wait_until, REPO
+from harness import hub_binary, http_request, publish_ok, require, SseClient, wait_until, REPO
 
 
 def read_until(lines, proc, pattern, timeout=10):
@@ -113,8 +113,7 @@ class SocketActivationTest(unittest.TestCase):
 class InstallTest(unittest.TestCase):
     def test_install_honours_destdir_and_prefix_and_keeps_an_edited_config(self):
         build = os.environ.get("SSEHUB_BUILD_DIR")
-        if not build:
-            self.skipTest("SSEHUB_BUILD_DIR not set (run through ctest)")
+        require(build, "SSEHUB_BUILD_DIR not set (run through ctest)")
         dest = tempfile.mkdtemp(prefix="ssehub-install-")
         self.addCleanup(shutil.rmtree, dest, True)
         env = dict(os.environ, DESTDIR=dest)
