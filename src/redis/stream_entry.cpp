@@ -32,8 +32,8 @@ std::string_view view(const redisReply* r) {
 
 } // namespace
 
-Decoded decode_entry(const redisReply* entry, size_t max_data, StreamEntry& out, std::string& why) {
-    out = StreamEntry{};
+Decoded decode_entry(const redisReply* entry, size_t max_data, sse::Event& out, std::string& why) {
+    out = sse::Event{};
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
         entry->element[0]->type != REDIS_REPLY_STRING) {
         why = "not a stream entry";

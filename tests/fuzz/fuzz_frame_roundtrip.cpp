@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     if (ssehub::sse::validate_event(type, "", data, 1 << 20)) return 0; // refused: never sent
 
     ssehub::sse::EventId id{static_cast<uint64_t>(size) * 1000, static_cast<uint64_t>(split)};
-    ssehub::sse::FrameRef frame = ssehub::sse::encode_event(&id, type, data);
+    ssehub::sse::FrameRef frame =
+        ssehub::sse::encode_event(ssehub::sse::Event{id, type, data, "", false});
     auto events = ssehub::fuzz::parse_event_stream(frame->view());
 
     std::string expected;
