@@ -45,7 +45,10 @@ std::variant<PublishFields, BodyError> from_json(std::string_view body) {
         auto it = doc.find(key);
         if (it == doc.end() || it->is_null()) continue;
         if (!it->is_string()) return BodyError{400, std::string(key) + " must be a string"};
-        (key[0] == 'e' ? f.event : f.topic) = it->get<std::string>();
+        if (key[0] == 'e')
+            f.event = it->get<std::string>();
+        else
+            f.topic = it->get<std::string>();
     }
     if (auto it = doc.find("data"); it != doc.end() && !it->is_null())
         f.data = it->is_string() ? it->get<std::string>() : it->dump();

@@ -11,7 +11,7 @@ namespace ssehub::http {
 struct PublishFields {
     std::string event = "message";
     std::string data;
-    std::string topic;
+    std::optional<std::string> topic; // absent: none; present, even empty: validated as a name
 };
 
 struct BodyError {

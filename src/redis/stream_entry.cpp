@@ -91,11 +91,9 @@ Decoded decode_entry(const redisReply* entry, size_t max_data, sse::Event& out, 
         why = !marker ? "no ssehub=1 field" : !has_type ? "no event field" : "no data field";
         return Decoded::NotOurs;
     }
-    if (has_topic && out.topic.empty()) {
-        why = "empty topic";
-        return Decoded::NotOurs;
-    }
-    if (auto bad = sse::validate_event(out.type, out.topic, out.data, max_data)) {
+    std::optional<std::string_view> topic;
+    if (has_topic) topic = out.topic;
+    if (auto bad = sse::validate_event(out.type, topic, out.data, max_data)) {
         why = bad->reason;
         return Decoded::NotOurs;
     }

@@ -10,13 +10,13 @@ import unittest
 from harness import publish_ok, signal, wait_until
 from redis_harness import RedisTestCase, metric
 
-# (event, data, topic): topics, none, the default type, line breaks of every kind.
+# (event, data, topic): topics, none, the default type, line breaks of every kind, NUL.
 EVENTS = [
     ("tick", "a1", "a"),
     ("tick", "b1", "b"),
     ("message", "plain", None),
     ("note", "two\nlines\r\nand\rcr", "a"),
-    ("tick", "b2", "b"),
+    ("tick", "nul\x00inside", "b"),
     ("message", "", "a"),
     ("grüße", "✓ utf-8", "b"),
     ("tick", "a2", "a"),
@@ -86,6 +86,7 @@ class ReplayFramesTest(RedisTestCase):
         # Each topic's frames name it, after a failover too.
         for frame in (live_frames[ids[0]], live_frames[ids[4]]):
             self.assertIn(b"\ntopic: ", frame)
+        self.assertIn(b"data: nul\x00inside\n", live_frames[ids[4]])
         if metric(paged.addr, "ssehub_redis_history_pages_total") == 0:
             self.fail("the paged node never read a page: the test did not cover paged replay")
 
