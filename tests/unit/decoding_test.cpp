@@ -79,6 +79,34 @@ TEST_CASE("an empty topic is kept as present, so validation refuses it; absent i
     CHECK_FALSE(std::get<http::PublishFields>(none).topic);
 }
 
+TEST_CASE("JSON nested past the depth bound is refused without recursing") {
+    auto nested = [](int depth) {
+        std::string data(static_cast<size_t>(depth - 1), '[');
+        data += std::string(static_cast<size_t>(depth - 1), ']');
+        return "{\"data\":" + data + "}";
+    };
+    // The outer object counts: 64 levels in all are accepted, 65 are not.
+    auto ok = http::decode_publish_body("application/json", nested(http::max_json_depth));
+    REQUIRE(std::holds_alternative<http::PublishFields>(ok));
+    CHECK(std::get<http::PublishFields>(ok).data.size() == 2 * (http::max_json_depth - 1));
+    auto deep = http::decode_publish_body("application/json", nested(http::max_json_depth + 1));
+    REQUIRE(std::holds_alternative<http::BodyError>(deep));
+    CHECK(std::get<http::BodyError>(deep).reason.find("deeper than 64") != std::string::npos);
+    // Far past any stack: refused, and nothing is built (an unclosed one too).
+    std::string attack(200000, '[');
+    CHECK(std::get<http::BodyError>(
+              http::decode_publish_body("application/json", "{\"data\":" + attack + "}"))
+              .status == 400);
+    CHECK(std::get<http::BodyError>(http::decode_publish_body("application/json", attack)).status ==
+          400);
+    std::string objects;
+    for (int i = 0; i < 100000; ++i)
+        objects += "{\"a\":";
+    CHECK(
+        std::get<http::BodyError>(http::decode_publish_body("application/json", objects)).status ==
+        400);
+}
+
 TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
     CHECK(sse::is_valid_utf8("plain ascii"));
     CHECK(sse::is_valid_utf8("\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80"));
