@@ -4,6 +4,7 @@ objects is refused with 400 and a one-line reason, and the hub never builds it: 
 sanitizer build). The loop keeps answering /healthz on another connection meanwhile."""
 
 import json
+import os
 import unittest
 
 from harness import HubTestCase, http_request, metrics, one_line_reason, publish_ok
@@ -52,8 +53,10 @@ class DeepJson(HubTestCase):
                     one_line_reason(self, r)
         hub.assert_alive()
         self.assertEqual(probe.failures, [])
-        # Measured on a shared 2-core machine: see the commit message for the figure.
-        self.assertLess(probe.worst, 1.0, "healthz stalled %.3f s" % probe.worst)
+        # Parsing a 1 MB body is one step of the loop: measured 50-55 ms worst on a shared
+        # 2-core machine, 750 ms in the sanitizer build (with a fuzzer beside it).
+        bound = 3.0 if os.environ.get("SSEHUB_SANITIZE") == "1" else 0.5
+        self.assertLess(probe.worst, bound, "healthz stalled %.3f s" % probe.worst)
         print("\n  deep JSON: worst /healthz answer %.1f ms over %d probes"
               % (probe.worst * 1000, probe.answers))
         publish_ok(hub.addr, "tick", "still serving")
