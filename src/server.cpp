@@ -140,6 +140,7 @@ std::string Server::start_send_batch() {
         std::min<size_t>(ctx_.max_connections, std::numeric_limits<int>::max())));
     if (!why.empty()) return "fan-out: one send() per delivery (" + why + ")";
     ctx_.send_batch = &send_batch_;
+    send_batch_.count_sends_in(&metrics_.uring_sends);
     hub_->set_delivery_batch(&send_batch_);
     return "fan-out: writes handed to the kernel together through io_uring";
 }

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch.hpp"
 #include "cli/utf8_decoder.hpp"
+#include "http/bounded_json.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -112,7 +113,8 @@ int run_publish(const ClientOptions& o, const Url& url) {
     }
     std::string id;
     try {
-        id = nlohmann::json::parse(r.body).at("id").get<std::string>();
+        // The answer comes from whatever listens at --url: bounded like any outside JSON.
+        id = http::parse_bounded_json(r.body).doc.at("id").get<std::string>();
     } catch (const nlohmann::json::exception&) {
         report("publish: the hub at " + url.text + " accepted the event but its answer has no id");
         return 1;

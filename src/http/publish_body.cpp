@@ -1,10 +1,10 @@
 #include "http/publish_body.hpp"
 
+#include "http/bounded_json.hpp"
 #include "http/form_decoding.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 
 namespace ssehub::http {
 
@@ -37,7 +37,10 @@ std::variant<PublishFields, BodyError> from_form(std::string_view body) {
 }
 
 std::variant<PublishFields, BodyError> from_json(std::string_view body) {
-    nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+    auto [doc, too_deep] = parse_bounded_json(body);
+    if (too_deep)
+        return BodyError{400, "JSON nests deeper than " + std::to_string(max_json_depth) +
+                                  " levels of arrays and objects"};
     if (doc.is_discarded()) return BodyError{400, "body is not valid JSON"};
     if (!doc.is_object()) return BodyError{400, "JSON body must be an object"};
     PublishFields f;
@@ -45,7 +48,10 @@ std::variant<PublishFields, BodyError> from_json(std::string_view body) {
         auto it = doc.find(key);
         if (it == doc.end() || it->is_null()) continue;
         if (!it->is_string()) return BodyError{400, std::string(key) + " must be a string"};
-        (key[0] == 'e' ? f.event : f.topic) = it->get<std::string>();
+        if (key[0] == 'e')
+            f.event = it->get<std::string>();
+        else
+            f.topic = it->get<std::string>();
     }
     if (auto it = doc.find("data"); it != doc.end() && !it->is_null())
         f.data = it->is_string() ? it->get<std::string>() : it->dump();

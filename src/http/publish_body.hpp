@@ -1,6 +1,8 @@
 // The fields of a publish request (event, data, topic) from a form or JSON body.
 #pragma once
 
+#include "http/bounded_json.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,7 +13,7 @@ namespace ssehub::http {
 struct PublishFields {
     std::string event = "message";
     std::string data;
-    std::string topic;
+    std::optional<std::string> topic; // absent: none; present, even empty: validated as a name
 };
 
 struct BodyError {
@@ -21,6 +23,7 @@ struct BodyError {
 
 // content_type may be empty (treated as a form). JSON: an object whose "event" and "topic"
 // are strings; "data" a string, or any other JSON value, which is sent as compact JSON text.
+// JSON nested deeper than max_json_depth is refused (400) without being built.
 std::variant<PublishFields, BodyError> decode_publish_body(std::string_view content_type,
                                                            std::string_view body);
 

@@ -85,8 +85,8 @@ void publish(Responder& c, Context& ctx, const PublishFields& f, bool broadcast)
                  bad->reason);
         return;
     }
-    c.publish(*ctx.sink,
-              sse::PublishRequest{f.event, f.data, f.topic, broadcast, uv_now(ctx.loop)});
+    std::string_view topic = f.topic ? std::string_view(*f.topic) : std::string_view();
+    c.publish(*ctx.sink, sse::PublishRequest{f.event, f.data, topic, broadcast, uv_now(ctx.loop)});
 }
 
 void handle_publish(Responder& c, const Request& req, Context& ctx) {

@@ -168,6 +168,9 @@ std::string Metrics::render(uint64_t now_ms) const {
            h2_label);
     metric(out, "multiplexed_streams_total", "counter",
            "Streams opened by clients on multiplexed connections.", h2_streams_total, h2_label);
+    metric(out, "uring_sends_total", "counter",
+           "Sends handed to the kernel through the io_uring ring (0: one send() per delivery).",
+           uring_sends);
     if (redis.enabled) render_redis(out, redis);
     metric(out, "uptime_seconds", "gauge", "Seconds since the hub started.",
            (now_ms - start_ms) / 1000);

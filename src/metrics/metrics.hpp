@@ -71,6 +71,7 @@ struct Metrics {
     uint64_t h2_connections = 0;         // gauge
     uint64_t h2_streams = 0;             // gauge: open HTTP/2 streams of every kind
     uint64_t h2_streams_total = 0;
+    uint64_t uring_sends = 0; // sends the kernel took from the io_uring ring (fan-out batches)
     std::array<uint64_t, static_cast<size_t>(Rejected::Count_)> rejected{};
     RedisMetrics redis;
 

@@ -78,6 +78,9 @@ bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, siz
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
     if (!sqe) {
         submit(false);
+        // A break during that submission is final: the entries it handed back to libuv may
+        // still be published in the ring, and queuing one more would submit them again.
+        if (broken_) return false;
         sqe = io_uring_get_sqe(&ring_->ring);
         if (!sqe) return false;
     }
@@ -92,13 +95,17 @@ bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, siz
 // waits for every answer (sends that did not finish inline, which MSG_DONTWAIT keeps rare and
 // short). Entries handed over are never taken back: the kernel may still run them. A ring that
 // stops taking entries is given up (break_ring): what it never took is written through libuv.
+// After a break nothing is ever submitted again: what was handed back may still sit in the
+// submission ring, and only waiting (which submits nothing) is left to do.
 void SendBatch::submit(bool wait_all) {
     unsigned stalled = 0;
-    while (!unsubmitted_.empty()) {
-        int n = io_uring_submit(&ring_->ring);
+    while (!broken_ && !unsubmitted_.empty()) {
+        int n = submit_entries();
         if (n > 0) {
             size_t taken = std::min<size_t>(static_cast<size_t>(n), unsubmitted_.size());
             in_flight_ += taken;
+            sends_submitted_ += taken;
+            if (sends_counter_) *sends_counter_ += taken;
             unsubmitted_.erase(unsubmitted_.begin(),
                                unsubmitted_.begin() + static_cast<std::ptrdiff_t>(taken));
             stalled = 0;
@@ -123,6 +130,20 @@ void SendBatch::submit(bool wait_all) {
         }
         reap();
     }
+}
+
+int SendBatch::submit_entries() {
+    int fault = submit_fault_ ? submit_fault_(submissions_++) : 0;
+    if (fault < 0) return fault;
+    if (fault == 0) return io_uring_submit(&ring_->ring);
+    // Publish every prepared entry, as io_uring_submit() does, but let the kernel take only
+    // `fault` of them: the rest stay in the ring, as when the kernel runs short.
+    io_uring_sq& sq = ring_->ring.sq;
+    io_uring_smp_store_release(sq.ktail, sq.sqe_tail);
+    sq.sqe_head = sq.sqe_tail;
+    unsigned ready = sq.sqe_tail - io_uring_smp_load_acquire(sq.khead);
+    return io_uring_enter(static_cast<unsigned>(ring_->ring.ring_fd),
+                          std::min(ready, static_cast<unsigned>(fault)), 0, 0, nullptr);
 }
 
 // No more entries: the ring is kept only so registered slots can still be released.
@@ -175,6 +196,9 @@ bool SendBatch::add(WriteQueue*, int, bool, const char*, size_t) {
 }
 void SendBatch::end() {}
 void SendBatch::submit(bool) {}
+int SendBatch::submit_entries() {
+    return 0;
+}
 void SendBatch::reap() {}
 void SendBatch::break_ring(int) {}
 

@@ -17,6 +17,8 @@
 #include "sse/delivery_batch.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,9 +58,21 @@ class SendBatch final : public sse::DeliveryBatch {
     // before end() returns. False: not queued, q should send itself.
     bool add(WriteQueue* q, int target, bool fixed, const char* data, size_t size);
 
+    // Sends the kernel has taken from the ring since start; also added to *counter when set
+    // (not owned, outlives the batch: /metrics shows that the ring runs).
+    uint64_t sends_submitted() const { return sends_submitted_; }
+    void count_sends_in(uint64_t* counter) { sends_counter_ = counter; }
+
+    // Test seam: a ring that fails on purpose. Called before each submission with its number
+    // (0, 1, ...): a negative errno fails that submission without handing anything over, a
+    // positive n lets the kernel take at most n of the prepared entries, 0 submits as usual.
+    using SubmitFault = std::function<int(unsigned submission)>;
+    void inject_submit_faults(SubmitFault fault) { submit_fault_ = std::move(fault); }
+
   private:
     struct Ring;
     void submit(bool wait_all);
+    int submit_entries();
     void reap();
     void break_ring(int error);
 
@@ -69,6 +83,10 @@ class SendBatch final : public sse::DeliveryBatch {
     std::vector<WriteQueue*> unsubmitted_; // prepared entries not yet given to the kernel
     std::vector<WriteQueue*> failed_;      // told at end(), when nothing is in flight
     std::vector<int> free_slots_;          // registered-file slots not in use
+    uint64_t sends_submitted_ = 0;
+    uint64_t* sends_counter_ = nullptr;
+    SubmitFault submit_fault_;
+    unsigned submissions_ = 0;
 };
 
 } // namespace ssehub::net

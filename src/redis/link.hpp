@@ -4,11 +4,16 @@
 // While not Up, publishes are refused (503) and /healthz says why; subscribers are unaffected.
 // After a failure both connections are closed and opened again after a bounded exponential
 // backoff (100 ms doubling to 5 s, with jitter). A watchdog fails the link when Redis stops
-// answering. Each change of state is one log line; a failure repeating with the same reason
-// is not logged again, also when the link keeps coming up only to fail again at once.
-// A host name in the URL is resolved off the loop (uv_getaddrinfo, libuv's thread pool) before
-// each round of attempts, so a DNS answer that changed is followed on reconnect; a round tries
-// each address the name has once, in the resolver's order, before backing off.
+// answering: every second an idle commands connection sends PING, so a frozen Redis is noticed
+// 5 to 6 s after it froze. Redis can also be up and refuse writes (OOM under noeviction,
+// READONLY, MISCONF): an XADD refused marks the link as refusing writes, and while it does a
+// probe every second (XADD with id 0-0, which Redis refuses after its write checks and before
+// it touches any key) finds out when it takes them again. Each change of state is one log line; a
+// failure repeating with the same reason is not logged again, also when the link keeps coming up
+// only to fail again at once. A host name in the URL is resolved off the loop (uv_getaddrinfo,
+// libuv's thread pool) before each round of attempts, so a DNS answer that changed is followed on
+// reconnect; a round tries each address the name has once, in the resolver's order, before backing
+// off.
 #pragma once
 
 #include "metrics/metrics.hpp"
@@ -17,6 +22,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <sys/socket.h>
 #include <uv.h>
 #include <vector>
@@ -52,6 +58,12 @@ class Link final : public Connection::Owner {
     std::string down_reason() const;
     unsigned retry_after_s() const;
 
+    // Publishers report each XADD answer: an error reply means Redis refuses writes.
+    void write_refused(std::string_view error);
+    void write_taken();
+    // Why Redis refuses writes now (one line), or empty.
+    const std::string& write_refusal() const { return write_refusal_; }
+
     Connection& reader() { return reader_; }
     Connection& commands() { return commands_; }
 
@@ -60,6 +72,15 @@ class Link final : public Connection::Owner {
     void fail(const std::string& reason);
 
   private:
+    // The watchdog's own command on the commands connection: PING, or the write probe.
+    struct Probe final : ReplyHandler {
+        void on_reply(redisReply* reply) override;
+        Link* link = nullptr;
+        bool pending = false;
+        bool write = false;
+    };
+    void send_probe();
+
     enum class State : uint8_t { Idle, Connecting, Up, Down, Stopped };
 
     void on_ready(Connection& c) override;
@@ -99,6 +120,8 @@ class Link final : public Connection::Owner {
     uint64_t retry_at_ms_ = 0;
     uint64_t read_block_ms_ = 5000;
     uint64_t jitter_state_;
+    Probe probe_;
+    std::string write_refusal_; // why Redis refuses writes; empty while it takes them
 };
 
 } // namespace ssehub::redis

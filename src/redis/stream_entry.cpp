@@ -32,8 +32,8 @@ std::string_view view(const redisReply* r) {
 
 } // namespace
 
-Decoded decode_entry(const redisReply* entry, size_t max_data, StreamEntry& out, std::string& why) {
-    out = StreamEntry{};
+Decoded decode_entry(const redisReply* entry, size_t max_data, sse::Event& out, std::string& why) {
+    out = sse::Event{};
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
         entry->element[0]->type != REDIS_REPLY_STRING) {
         why = "not a stream entry";
@@ -91,11 +91,9 @@ Decoded decode_entry(const redisReply* entry, size_t max_data, StreamEntry& out,
         why = !marker ? "no ssehub=1 field" : !has_type ? "no event field" : "no data field";
         return Decoded::NotOurs;
     }
-    if (has_topic && out.topic.empty()) {
-        why = "empty topic";
-        return Decoded::NotOurs;
-    }
-    if (auto bad = sse::validate_event(out.type, out.topic, out.data, max_data)) {
+    std::optional<std::string_view> topic;
+    if (has_topic) topic = out.topic;
+    if (auto bad = sse::validate_event(out.type, topic, out.data, max_data)) {
         why = bad->reason;
         return Decoded::NotOurs;
     }

@@ -5,7 +5,7 @@
 // skip it, count it and log it, never crash on it.
 #pragma once
 
-#include "sse/event_id.hpp"
+#include "sse/event.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -16,20 +16,15 @@ struct redisReply;
 
 namespace ssehub::redis {
 
-struct StreamEntry {
-    sse::EventId id;
-    std::string_view type, data, topic; // point into the reply
-    bool broadcast = false;
-};
-
 enum class Decoded {
     Event,    // `out` holds the event
     NotOurs,  // out.id is set (the cursor moves past it); `why` says what is wrong
     Malformed // not a stream entry at all (no id): the reply cannot be trusted
 };
 
-// One element of an XRANGE/XREAD entry array: [id, [field, value, ...]].
-Decoded decode_entry(const redisReply* entry, size_t max_data, StreamEntry& out, std::string& why);
+// One element of an XRANGE/XREAD entry array: [id, [field, value, ...]]. The views in `out`
+// point into the reply.
+Decoded decode_entry(const redisReply* entry, size_t max_data, sse::Event& out, std::string& why);
 
 // Log lines for skipped entries without flooding the journal: the first, then at most one
 // every 10 s, telling how many were skipped meanwhile.

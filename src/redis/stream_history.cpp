@@ -93,12 +93,11 @@ void StreamHistory::deliver(Page& p, const redisReply* entries) {
     page.store_first = p.store_first;
     page.entries.reserve(entries->elements);
     for (size_t i = 0; i < entries->elements; ++i) {
-        StreamEntry e;
+        sse::Event e;
         std::string why;
         Decoded d = decode_entry(entries->element[i], options_.max_event_bytes, e, why);
         if (d == Decoded::Malformed) continue;
-        page.entries.push_back(
-            sse::HistoryEntry{e.id, d == Decoded::Event, e.broadcast, e.type, e.data, e.topic});
+        page.entries.push_back(sse::HistoryEntry{e, d == Decoded::Event});
     }
     hub_.on_history_page(p, page, uv_now(loop_));
 }

@@ -57,12 +57,14 @@ void StreamPublisher::Xadd::on_reply(redisReply* reply) {
         o = publisher.refusal(broadcast, "Redis went away before confirming the event; it may "
                                          "or may not have been stored");
     } else if (reply->type == REDIS_REPLY_ERROR) {
-        o = publisher.refusal(broadcast,
-                              "Redis refused the event: " + std::string(reply->str, reply->len));
+        std::string_view error(reply->str, reply->len);
+        publisher.link_.write_refused(error);
+        o = publisher.refusal(broadcast, "Redis refused the event: " + std::string(error));
     } else if (auto id = reply->type == REDIS_REPLY_STRING
                              ? sse::EventId::parse(std::string_view(reply->str, reply->len))
                              : std::nullopt) {
         publisher.metrics_.observe_xadd(static_cast<double>(uv_hrtime() - sent_ns) / 1e9);
+        publisher.link_.write_taken();
         o.accepted = true;
         o.broadcast = broadcast;
         o.id = *id;
@@ -75,8 +77,9 @@ void StreamPublisher::Xadd::on_reply(redisReply* reply) {
 }
 
 std::optional<std::string> StreamPublisher::unavailable() const {
-    if (link_.up()) return std::nullopt;
-    return link_.down_reason();
+    if (!link_.up()) return link_.down_reason();
+    if (!link_.write_refusal().empty()) return link_.write_refusal();
+    return std::nullopt;
 }
 
 } // namespace ssehub::redis

@@ -48,7 +48,7 @@ void StreamReader::read_next() {
 
 // Returns false when the reply is not a stream entry at all.
 bool StreamReader::take(const redisReply* entry, bool live, uint64_t now_ms) {
-    StreamEntry e;
+    sse::Event e;
     std::string why;
     Decoded d = decode_entry(entry, options_.max_event_bytes, e, why);
     if (d == Decoded::Malformed) {
@@ -63,9 +63,9 @@ bool StreamReader::take(const redisReply* entry, bool live, uint64_t now_ms) {
         return true;
     }
     if (live)
-        hub_.publish(e.id, e.type, e.data, e.topic, e.broadcast, now_ms);
+        hub_.publish(e, now_ms);
     else
-        hub_.retain(e.id, e.type, e.data, e.topic, e.broadcast);
+        hub_.retain(e);
     return true;
 }
 

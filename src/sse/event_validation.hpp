@@ -16,9 +16,12 @@ struct Rejection {
 
 bool is_valid_utf8(std::string_view s);
 
-// Type and topic: 1..256 bytes of UTF-8, no CR, LF or NUL. Data: UTF-8, at most max_data bytes.
-// Types starting "ssehub." are reserved for the hub. An empty topic means "no topic".
-std::optional<Rejection> validate_event(std::string_view type, std::string_view topic,
+// Type and topic: 1..256 bytes of UTF-8, no CR, LF or NUL. Data: UTF-8 text, at most max_data
+// bytes; NUL is text like any other character (the event-stream grammar allows it in a data
+// line). Types starting "ssehub." are reserved for the hub. No topic (nullopt) is fine; a topic
+// that is present but empty is refused like any other bad name.
+std::optional<Rejection> validate_event(std::string_view type,
+                                        std::optional<std::string_view> topic,
                                         std::string_view data, size_t max_data);
 
 // The rule for a single topic name, shared with subscriptions.

@@ -30,10 +30,8 @@ void put(char*& out, std::string_view s) {
     out += s.size();
 }
 
-} // namespace
-
-FrameRef encode_event(const EventId* id, std::string_view type, std::string_view data,
-                      std::string_view topic) {
+FrameRef encode(const EventId* id, std::string_view type, std::string_view data,
+                std::string_view topic) {
     std::string id_text = id ? id->to_string() : std::string();
     bool with_type = type != "message";
 
@@ -67,6 +65,16 @@ FrameRef encode_event(const EventId* id, std::string_view type, std::string_view
     });
     put(out, "\n");
     return frame;
+}
+
+} // namespace
+
+FrameRef encode_event(const Event& event) {
+    return encode(&event.id, event.type, event.data, event.topic);
+}
+
+FrameRef encode_hub_event(std::string_view type, std::string_view data) {
+    return encode(nullptr, type, data, {});
 }
 
 FrameRef encode_stream_open(unsigned retry_ms) {

@@ -4,19 +4,23 @@
 // Type and id must already be validated (no CR, LF or NUL).
 #pragma once
 
-#include "sse/event_id.hpp"
+#include "sse/event.hpp"
 #include "sse/frame.hpp"
 
 #include <string_view>
 
 namespace ssehub::sse {
 
-// id may be null (the hub's own ssehub.gap event carries none). A type of "message" is the
-// EventSource default and is left out of the frame. A topic, when the event was published to
-// one, goes into a "topic:" field: EventSource ignores fields it does not know, and /ssehub.js
-// reads it to hand each event to the tabs that asked for its topic (it must be validated too).
-FrameRef encode_event(const EventId* id, std::string_view type, std::string_view data,
-                      std::string_view topic = {});
+// The one way a published event becomes a frame, whatever its source (local, Redis live, the
+// ring loaded from Redis, a paged replay): a live frame and a replayed one of the same event are
+// byte-equal. A type of "message" is the EventSource default and is left out of the frame. A
+// topic, when the event was published to one, goes into a "topic:" field: EventSource ignores
+// fields it does not know, and /ssehub.js reads it to hand each event to the tabs that asked
+// for its topic (it must be validated too).
+FrameRef encode_event(const Event& event);
+
+// The hub's own events (ssehub.gap): no id and no topic.
+FrameRef encode_hub_event(std::string_view type, std::string_view data);
 
 // "retry: <ms>" and an opening comment: the first bytes of every stream.
 FrameRef encode_stream_open(unsigned retry_ms);

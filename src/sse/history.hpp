@@ -5,6 +5,7 @@
 // all the history there is.
 #pragma once
 
+#include "sse/event.hpp"
 #include "sse/event_id.hpp"
 
 #include <optional>
@@ -16,11 +17,9 @@ namespace ssehub::sse {
 class Subscriber;
 
 struct HistoryEntry {
-    EventId id;
+    // Its views point into the store's reply: valid only during Hub::on_history_page().
+    Event event;
     bool valid = false; // false: not an ssehub event; skipped, but the cursor moves past it
-    bool broadcast = false;
-    // Point into the store's reply: valid only during Hub::on_history_page().
-    std::string_view type, data, topic;
 };
 
 struct HistoryPage {

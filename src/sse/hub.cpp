@@ -48,11 +48,12 @@ void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_m
     }
 }
 
-size_t Hub::publish(const EventId& id, std::string_view type, std::string_view data,
-                    std::string_view topic, bool broadcast, uint64_t now_ms) {
-    FrameRef frame = encode_event(&id, type, data, topic);
-    newest_ = id;
-    ring_.push(RetainedEvent{id, std::string(topic), broadcast, frame});
+size_t Hub::publish(const Event& event, uint64_t now_ms) {
+    FrameRef frame = encode_event(event);
+    std::string_view topic = event.topic;
+    bool broadcast = event.broadcast;
+    newest_ = event.id;
+    ring_.push(RetainedEvent{event.id, std::string(topic), broadcast, frame});
     ++metrics_.events_published;
 
     size_t count = 0, sent = 0;
@@ -134,7 +135,7 @@ FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) con
     if (newest_) data["newest"] = newest_->to_string();
     // The requested id came from the client: dump() escapes it, and invalid UTF-8 is replaced.
     std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return encode_event(nullptr, "ssehub.gap", text);
+    return encode_hub_event("ssehub.gap", text);
 }
 
 void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requested,

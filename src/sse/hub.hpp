@@ -7,6 +7,7 @@
 
 #include "metrics/metrics.hpp"
 #include "sse/delivery_batch.hpp"
+#include "sse/event.hpp"
 #include "sse/event_id.hpp"
 #include "sse/heartbeat_list.hpp"
 #include "sse/history.hpp"
@@ -47,8 +48,7 @@ class Hub {
     // must be greater than every id before it. An empty topic means none; broadcast (the legacy
     // signal) reaches every subscriber whatever its topics. Returns the subscribers it was
     // queued for.
-    size_t publish(const EventId& id, std::string_view type, std::string_view data,
-                   std::string_view topic, bool broadcast, uint64_t now_ms);
+    size_t publish(const Event& event, uint64_t now_ms);
 
     // Starts a stream: the opening frame, the replay after `resume` (the raw Last-Event-ID)
     // when given, then live events. Topics must already be validated; empty means all.
@@ -64,8 +64,7 @@ class Hub {
     // read at start-up); ids grow as for publish(). release_parked() lets replays that were
     // ahead of this hub go on once it has caught up. send_gap_to_all() tells every subscriber
     // that events may have been lost upstream.
-    void retain(const EventId& id, std::string_view type, std::string_view data,
-                std::string_view topic, bool broadcast);
+    void retain(const Event& event);
     void release_parked(uint64_t now_ms);
     void send_gap_to_all(std::string_view reason, std::string_view requested, uint64_t now_ms);
     // A page the store read for request.subscriber (the store calls it only if not cancelled).

@@ -27,7 +27,7 @@ void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint
     s->history_request_ = nullptr;
     size_t i = 0;
     if (request.first) {
-        if (!page.entries.empty() && page.entries.front().id == request.from) {
+        if (!page.entries.empty() && page.entries.front().event.id == request.from) {
             i = 1; // the store still holds the resume point: nothing before it was missed
         } else {
             bool too_old = page.store_first && request.from < *page.store_first;
@@ -44,11 +44,12 @@ void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint
         }
     }
     for (; i < page.entries.size() && !s->marked_for_drop_; ++i) {
-        const HistoryEntry& e = page.entries[i];
+        const HistoryEntry& entry = page.entries[i];
+        const Event& e = entry.event;
         if (e.id <= s->cursor_) continue;
         s->cursor_ = e.id;
-        if (!e.valid || !matches(s, e.topic, e.broadcast)) continue;
-        FrameRef frame = encode_event(&e.id, e.type, e.data);
+        if (!entry.valid || !matches(s, e.topic, e.broadcast)) continue;
+        FrameRef frame = encode_event(e);
         deliver(s, frame, now_ms);
         ++metrics_.deliveries;
         ++metrics_.replayed_events;
@@ -93,10 +94,10 @@ void Hub::release_parked(uint64_t now_ms) {
     drop_marked();
 }
 
-void Hub::retain(const EventId& id, std::string_view type, std::string_view data,
-                 std::string_view topic, bool broadcast) {
-    newest_ = id;
-    ring_.push(RetainedEvent{id, std::string(topic), broadcast, encode_event(&id, type, data)});
+void Hub::retain(const Event& event) {
+    newest_ = event.id;
+    ring_.push(
+        RetainedEvent{event.id, std::string(event.topic), event.broadcast, encode_event(event)});
 }
 
 void Hub::send_gap_to_all(std::string_view reason, std::string_view requested, uint64_t now_ms) {

@@ -34,7 +34,7 @@ PendingPublish* LocalSink::publish(const PublishRequest& r, PublishWaiter& waite
     }
     outcome.accepted = true;
     outcome.id = *id;
-    outcome.subscribers = hub_.publish(*id, r.type, r.data, r.topic, r.broadcast, r.now_ms);
+    outcome.subscribers = hub_.publish(Event{*id, r.type, r.data, r.topic, r.broadcast}, r.now_ms);
     waiter.on_published(outcome);
     return nullptr;
 }

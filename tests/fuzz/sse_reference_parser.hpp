@@ -13,11 +13,12 @@ struct DispatchedEvent {
     std::string type;
     std::string data;
     std::string last_event_id;
+    std::string topic; // ssehub's extension field, read by /ssehub.js; EventSource ignores it
 };
 
 inline std::vector<DispatchedEvent> parse_event_stream(std::string_view stream) {
     std::vector<DispatchedEvent> out;
-    std::string data, type, last_id;
+    std::string data, type, last_id, topic;
     size_t pos = 0;
     if (stream.substr(0, 3) == "\xEF\xBB\xBF") pos = 3; // one leading BOM is ignored
     while (pos < stream.size()) {
@@ -32,9 +33,10 @@ inline std::vector<DispatchedEvent> parse_event_stream(std::string_view stream) 
                 continue;
             }
             if (data.back() == '\n') data.pop_back();
-            out.push_back({type.empty() ? "message" : type, data, last_id});
+            out.push_back({type.empty() ? "message" : type, data, last_id, topic});
             data.clear();
             type.clear();
+            topic.clear();
             continue;
         }
         if (line.front() == ':') continue; // comment
@@ -51,6 +53,8 @@ inline std::vector<DispatchedEvent> parse_event_stream(std::string_view stream) 
             data += '\n';
         } else if (field == "id") {
             if (value.find('\0') == std::string_view::npos) last_id = value;
+        } else if (field == "topic") {
+            topic = value;
         }
         // "retry" and unknown fields do not affect dispatch.
     }

@@ -26,7 +26,7 @@ TEST_CASE("a form body gives event, data and topic, event defaulting to message"
     auto& f = std::get<http::PublishFields>(r);
     CHECK(f.event == "message");
     CHECK(f.data == "x\ny");
-    CHECK(f.topic == "t");
+    CHECK(f.topic == std::string("t"));
 }
 
 TEST_CASE("a JSON body gives the same fields; non-string data is sent as JSON text") {
@@ -50,17 +50,61 @@ TEST_CASE("bad bodies are refused with a reason") {
 }
 
 TEST_CASE("event validation follows SPEC.md") {
-    CHECK_FALSE(sse::validate_event("ok", "", "data", 100));
-    CHECK(sse::validate_event("", "", "", 100)->status == 400);
-    CHECK(sse::validate_event("a\nb", "", "", 100)->status == 400);
-    CHECK(sse::validate_event("a\rb", "", "", 100)->status == 400);
-    CHECK(sse::validate_event(std::string("a\0b", 3), "", "", 100)->status == 400);
-    CHECK(sse::validate_event(std::string(257, 'a'), "", "", 100)->status == 400);
-    CHECK_FALSE(sse::validate_event(std::string(256, 'a'), "", "", 100));
+    CHECK_FALSE(sse::validate_event("ok", std::nullopt, "data", 100));
+    CHECK(sse::validate_event("", std::nullopt, "", 100)->status == 400);
+    CHECK(sse::validate_event("a\nb", std::nullopt, "", 100)->status == 400);
+    CHECK(sse::validate_event("a\rb", std::nullopt, "", 100)->status == 400);
+    CHECK(sse::validate_event(std::string("a\0b", 3), std::nullopt, "", 100)->status == 400);
+    CHECK(sse::validate_event(std::string(257, 'a'), std::nullopt, "", 100)->status == 400);
+    CHECK_FALSE(sse::validate_event(std::string(256, 'a'), std::nullopt, "", 100));
     CHECK(sse::validate_event("ok", "t\r", "", 100)->status == 400);
-    CHECK(sse::validate_event("ok", "", std::string(101, 'x'), 100)->status == 413);
-    CHECK(sse::validate_event("ok", "", "\xff", 100)->status == 400);
-    CHECK(sse::validate_event("ssehub.gap", "", "", 100)->status == 400);
+    CHECK(sse::validate_event("ok", std::nullopt, std::string(101, 'x'), 100)->status == 413);
+    CHECK(sse::validate_event("ok", std::nullopt, "\xff", 100)->status == 400);
+    CHECK(sse::validate_event("ssehub.gap", std::nullopt, "", 100)->status == 400);
+    // SPEC: a topic is 1..256 bytes; absent is fine, present and empty is not.
+    CHECK(sse::validate_event("ok", "", "", 100)->status == 400);
+    CHECK_FALSE(sse::validate_event("ok", "t", "", 100));
+    // Data is any UTF-8 text, NUL included (the event-stream grammar allows it in a data line);
+    // type and topic still refuse it.
+    CHECK_FALSE(sse::validate_event("ok", std::nullopt, std::string("a\0b", 3), 100));
+    CHECK(sse::validate_event("ok", std::string("t\0", 2), "", 100)->status == 400);
+}
+
+TEST_CASE("an empty topic is kept as present, so validation refuses it; absent is none") {
+    auto form = http::decode_publish_body("", "data=x&topic=");
+    REQUIRE(std::get<http::PublishFields>(form).topic == std::string());
+    auto json = http::decode_publish_body("application/json", R"({"data":"x","topic":""})");
+    REQUIRE(std::get<http::PublishFields>(json).topic == std::string());
+    auto none = http::decode_publish_body("application/json", R"({"data":"x"})");
+    CHECK_FALSE(std::get<http::PublishFields>(none).topic);
+}
+
+TEST_CASE("JSON nested past the depth bound is refused without recursing") {
+    auto nested = [](int depth) {
+        std::string data(static_cast<size_t>(depth - 1), '[');
+        data += std::string(static_cast<size_t>(depth - 1), ']');
+        return "{\"data\":" + data + "}";
+    };
+    // The outer object counts: 64 levels in all are accepted, 65 are not.
+    auto ok = http::decode_publish_body("application/json", nested(http::max_json_depth));
+    REQUIRE(std::holds_alternative<http::PublishFields>(ok));
+    CHECK(std::get<http::PublishFields>(ok).data.size() == 2 * (http::max_json_depth - 1));
+    auto deep = http::decode_publish_body("application/json", nested(http::max_json_depth + 1));
+    REQUIRE(std::holds_alternative<http::BodyError>(deep));
+    CHECK(std::get<http::BodyError>(deep).reason.find("deeper than 64") != std::string::npos);
+    // Far past any stack: refused, and nothing is built (an unclosed one too).
+    std::string attack(200000, '[');
+    CHECK(std::get<http::BodyError>(
+              http::decode_publish_body("application/json", "{\"data\":" + attack + "}"))
+              .status == 400);
+    CHECK(std::get<http::BodyError>(http::decode_publish_body("application/json", attack)).status ==
+          400);
+    std::string objects;
+    for (int i = 0; i < 100000; ++i)
+        objects += "{\"a\":";
+    CHECK(
+        std::get<http::BodyError>(http::decode_publish_body("application/json", objects)).status ==
+        400);
 }
 
 TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {

@@ -7,7 +7,7 @@ using namespace ssehub::sse;
 
 static std::string encode(std::string_view type, std::string_view data) {
     EventId id{1700000000000, 3};
-    return std::string(encode_event(&id, type, data)->view());
+    return std::string(encode_event(Event{id, type, data, "", false})->view());
 }
 
 TEST_CASE("a frame carries id, type and one data line, then a blank line") {
@@ -43,7 +43,7 @@ TEST_CASE("UTF-8 data passes through unchanged") {
 }
 
 TEST_CASE("an event without id has no id line") {
-    CHECK(std::string(encode_event(nullptr, "ssehub.gap", "{}")->view()) ==
+    CHECK(std::string(encode_hub_event("ssehub.gap", "{}")->view()) ==
           "event: ssehub.gap\ndata: {}\n\n");
 }
 
@@ -58,7 +58,8 @@ TEST_CASE("frames are shared by reference, not copied") {
 
 TEST_CASE("an event published to a topic names it in a topic field, after the type") {
     EventId id{1700000000000, 3};
-    CHECK(encode_event(&id, "t", "x", "news")->view() ==
+    CHECK(encode_event(Event{id, "t", "x", "news", false})->view() ==
           "id: 1700000000000-3\nevent: t\ntopic: news\ndata: x\n\n");
-    CHECK(encode_event(&id, "message", "x", "")->view() == "id: 1700000000000-3\ndata: x\n\n");
+    CHECK(encode_event(Event{id, "message", "x", "", false})->view() ==
+          "id: 1700000000000-3\ndata: x\n\n");
 }

@@ -68,7 +68,8 @@ struct FakeStore final : History {
         page.end = end;
         page.store_first = store_first;
         for (uint64_t ms = first_ms; ms <= last_ms; ++ms)
-            page.entries.push_back(HistoryEntry{EventId{ms, 0}, true, false, "tick", "d", ""});
+            page.entries.push_back(
+                HistoryEntry{Event{EventId{ms, 0}, "tick", "d", "", false}, true});
         if (r->subscriber) hub.on_history_page(*r, page, 0);
         delete r;
     }
@@ -83,7 +84,7 @@ std::vector<std::string> range(uint64_t first, uint64_t last) {
 }
 
 void publish(Hub& hub, uint64_t ms) {
-    hub.publish(EventId{ms, 0}, "tick", "d", "", false, 0);
+    hub.publish(Event{EventId{ms, 0}, "tick", "d", "", false}, 0);
 }
 
 struct Fixture {
@@ -183,8 +184,8 @@ TEST_CASE("retained events are replayed but not delivered live; gaps reach every
     Fixture f;
     FakeSubscriber live(f.hub);
     f.hub.add(&live, {}, nullptr, 0);
-    f.hub.retain(EventId{1, 0}, "tick", "a", "", false);
-    f.hub.retain(EventId{2, 0}, "tick", "b", "", false);
+    f.hub.retain(Event{EventId{1, 0}, "tick", "a", "", false});
+    f.hub.retain(Event{EventId{2, 0}, "tick", "b", "", false});
     CHECK(live.ids().empty());
     FakeSubscriber resumed(f.hub);
     std::string resume = "1-0";

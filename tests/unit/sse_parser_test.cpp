@@ -262,7 +262,7 @@ TEST_CASE("sse: what the hub's encoder writes parses back to the same event") {
                            ":not a comment"};
     for (const char* data : datas) {
         CAPTURE(data);
-        auto frame = encode_event(&id, "kind", data);
+        auto frame = encode_event(ssehub::sse::Event{id, "kind", data, "", false});
         auto events = parse(frame->view());
         REQUIRE(events.size() == 1);
         std::string expected = data;
