@@ -15,7 +15,7 @@ constexpr uint32_t input_work_budget = 8192;
 } // namespace
 
 void Connection::handle_input(const char* data, size_t len) {
-    if (awaiting_ || yielded_) {
+    if (awaiting_ || yielded_ || backlogged_) {
         hold_input(data, len);
         return;
     }
@@ -43,6 +43,10 @@ void Connection::handle_input(const char* data, size_t len) {
         if (state_ == State::Reading && !finish_after_write_) {
             reader_->next();
             wait_for_request();
+            if (out_->queued_bytes() > pipelined_output_limit && offset < len) {
+                backlog_input(data + offset, len - offset);
+                return;
+            }
             if (work_ >= input_work_budget && offset < len) {
                 yield_input(data + offset, len - offset);
                 return;
@@ -50,8 +54,26 @@ void Connection::handle_input(const char* data, size_t len) {
         }
     }
     // A client that pipelines without reading its answers is read no further until they drain.
-    if (state_ == State::Reading && out_->queued_bytes() > ctx_.config.max_queued_bytes)
-        pause_reading();
+    if (state_ == State::Reading && out_->queued_bytes() > pipelined_output_limit) pause_reading();
+}
+
+// A client that pipelines requests and does not read the answers: what it sent beyond them is
+// answered once the answers so far have left, so its unsent output stays near the limit
+// however many requests one read held.
+void Connection::backlog_input(const char* data, size_t len) {
+    held_input_.assign(data, len);
+    backlogged_ = true;
+    pause_reading();
+}
+
+// The output has drained (on_write_done): input set aside for it goes on, then reading.
+void Connection::on_output_drained() {
+    if (backlogged_) {
+        backlogged_ = false;
+        handle_held_input();
+        return;
+    }
+    resume_reading_if_wanted();
 }
 
 void Connection::handle_request() {
@@ -120,9 +142,9 @@ void Connection::handle_held_input() {
 }
 
 void Connection::resume_reading_if_wanted() {
-    bool want_input =
-        state_ == State::Streaming || (state_ == State::Reading && !awaiting_ && !yielded_ &&
-                                       out_->queued_bytes() <= ctx_.config.max_queued_bytes);
+    bool want_input = state_ == State::Streaming ||
+                      (state_ == State::Reading && !awaiting_ && !yielded_ && !backlogged_ &&
+                       out_->queued_bytes() <= pipelined_output_limit);
     if (reading_paused_ && want_input) {
         reading_paused_ = false;
         uv_read_start(&h_.stream, on_alloc, on_read);
