@@ -128,6 +128,7 @@ void RequestReader::next() {
     header_bytes_ = 0;
     started_ = false;
     expect_continue_ = false;
+    in_trailers_ = false;
 }
 
 int RequestReader::on_message_begin(llhttp_t* p) noexcept {
@@ -171,6 +172,15 @@ int RequestReader::on_header_value(llhttp_t* p, const char* at, size_t len) noex
 
 int RequestReader::on_header_value_complete(llhttp_t* p) noexcept {
     RequestReader* r = self(p);
+    if (r->field_.empty())
+        return r->fail(400, metrics::Rejected::BadRequest,
+                       "malformed request: a header field has no name");
+    if (r->in_trailers_) { // RFC 9110 6.5.1: trailer fields are not merged into the headers
+        r->field_.clear();
+        r->value_.clear();
+        r->in_value_ = false;
+        return 0;
+    }
     std::string name = std::move(r->field_);
     for (char& c : name)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -206,6 +216,11 @@ int RequestReader::on_headers_complete(llhttp_t* p) noexcept {
         return r->fail(413, metrics::Rejected::BodyTooLarge,
                        "request body is larger than max-event-bytes (" +
                            std::to_string(r->limits_.max_body_bytes) + ")");
+    // llhttp takes any coding before the final chunked; the hub decodes none (RFC 9112 6.1).
+    if (const std::string* te = req.header("transfer-encoding"); te && !iequals(*te, "chunked"))
+        return r->fail(501, metrics::Rejected::BadRequest,
+                       "unsupported Transfer-Encoding: only chunked is");
+    r->in_trailers_ = true; // what llhttp reports as fields from now on are trailers
     if (const std::string* expect = req.header("expect")) {
         if (!iequals(*expect, "100-continue"))
             return r->fail(400, metrics::Rejected::BadRequest, "unsupported Expect header");

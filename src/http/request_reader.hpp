@@ -3,9 +3,10 @@
 // arrives (413, chunked included, the excess never buffered), and RFC 9112 rules llhttp leaves
 // to us are checked here: exactly one Host in HTTP/1.1; only HTTP/1.0 and HTTP/1.1 (no
 // HTTP/0.9 line without a version, no HTTP/2.0 over HTTP/1.1 parsing); and, by one cheap pass
-// over the bytes of each head, no bare CR and no line folding (obs-fold). Field values are
-// trimmed of optional whitespace (SP, HTAB) once, here. One reader per connection that is
-// still reading requests; a streaming connection frees it.
+// over the bytes of each head, no bare CR and no line folding (obs-fold); no field without a
+// name; no transfer coding but chunked (501). Field values are trimmed of optional whitespace
+// (SP, HTAB) once, here; trailer fields are read (and counted) but never become headers. One reader
+// per connection that is still reading requests; a streaming connection frees it.
 #pragma once
 
 #include "http/request.hpp"
@@ -86,6 +87,7 @@ class RequestReader {
     Request request_;
     std::string field_, value_;
     bool in_value_ = false;
+    bool in_trailers_ = false; // the headers are complete: fields now are trailers, dropped
     HeadScan scan_ = HeadScan::BeforeRequestLine;
     size_t header_bytes_ = 0;
     bool started_ = false;

@@ -84,6 +84,38 @@ class RefusedRequestFormsTest(HubTestCase):
         self.refused(hub, b"GET /\r\n\r\n", 400)
         self.refused(hub, b"GET /\r\nHost: x\r\n\r\n", 400)
 
+    def test_a_field_without_a_name_is_refused(self):
+        hub = self.start_hub()
+        self.refused(hub, b"GET / HTTP/1.1\r\nHost: x\r\n: y\r\n\r\n", 400)
+
+    def test_a_transfer_coding_other_than_chunked_gets_501(self):
+        hub = self.start_hub()
+        r = self.refused(hub, b"POST /publish HTTP/1.1\r\nHost: x\r\n"
+                              b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501)
+        self.assertEqual(r.reason, "Not Implemented")
+
+    def test_chunk_data_must_end_in_crlf(self):
+        # llhttp's loose build skipped the two bytes after a chunk's data unseen.
+        hub = self.start_hub()
+        self.refused(hub, b"POST /publish HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n"
+                          b"e\r\nevent=a&data=xXX0\r\n\r\n", 400)
+
+    def test_trailer_fields_do_not_become_headers(self):
+        fd, path = tempfile.mkstemp(prefix="ssehub-tokens-")
+        with os.fdopen(fd, "w") as f:
+            f.write("s3cret\n")
+        self.addCleanup(os.unlink, path)
+        hub = self.start_hub("--publish-allow", "10.0.0.0/8", "--token-file", path)
+        conn = Conn(hub.addr)
+        self.addCleanup(conn.close)
+        conn.send(b"POST /publish HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n"
+                  b"e\r\nevent=a&data=x\r\n0\r\nAuthorization: Bearer s3cret\r\n\r\n")
+        self.assertEqual(conn.read_response().status, 401)  # the trailer is not a credential
+
     def test_http_1_0_and_1_1_are_still_served(self):
         hub = self.start_hub()
         for version in (b"HTTP/1.0", b"HTTP/1.1"):
