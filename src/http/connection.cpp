@@ -271,6 +271,7 @@ void Connection::cancel_awaiting() {
     awaiting_->cancel(); // the answer, when it comes, is dropped
     awaiting_ = nullptr;
     held_input_.clear();
+    held_from_ = 0;
 }
 
 void Connection::on_close(uv_handle_t* handle) noexcept {

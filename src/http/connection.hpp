@@ -107,6 +107,7 @@ class Connection final : public sse::Subscriber,
     void hold_input(const char* data, size_t len);
     void yield_input(const char* data, size_t len);
     void backlog_input(const char* data, size_t len);
+    void set_aside(const char* data, size_t len);
     void on_output_drained();
     void handle_held_input();
     void resume_reading_if_wanted();
@@ -142,8 +143,10 @@ class Connection final : public sse::Subscriber,
     std::unique_ptr<h2::Session> h2_;         // only in State::Http2 (and until freed)
     std::unique_ptr<RequestReader> reader_;   // only while reading requests
     sse::PendingPublish* awaiting_ = nullptr; // owned by the sink; cancelled if we close first
-    std::string held_input_;                  // pipelined input read while awaiting_
-    ConnectionList* list_ = nullptr;          // the ctx_ list this connection is on, if any
+    std::string held_input_;                  // pipelined input set aside, from held_from_ on
+    size_t held_from_ = 0;
+    std::string* replaying_ = nullptr; // handle_held_input()'s input, while it goes through it
+    ConnectionList* list_ = nullptr;   // the ctx_ list this connection is on, if any
     Connection* prev_ = nullptr;
     Connection* next_ = nullptr;
     uint64_t deadline_ms_ = 0;

@@ -13,6 +13,7 @@ The figures are printed (stderr) so a run shows how far inside each bound the hu
 """
 
 import concurrent.futures
+import os
 import sys
 import time
 
@@ -21,8 +22,9 @@ from hostile_support import (HonestTraffic, LoopProbe, fd_count, rss_kib, slow_r
                              start_reading, unsent_bytes)
 
 # The loop must answer /healthz within this while an attack runs (the goal is 100 ms; a
-# shared CI machine and the sanitizer build get slack). The measured figure is printed.
-STALL_BOUND_S = 1.0
+# shared CI machine gets slack, the sanitizer build, several times slower, more). The measured
+# figure is printed.
+STALL_BOUND_S = 3.0 if os.environ.get("SSEHUB_SANITIZE") == "1" else 1.0
 
 # What each pipelined path must answer, in order: (status, content-type prefix).
 PIPELINED_PATHS = [
@@ -67,6 +69,12 @@ class HostileHttp1Test(HubTestCase):
                    message="the hub's kernel did not take the attackers' requests")
         self.assertEqual(http_request(self.hub.addr, "GET", "/healthz").status, 200)
 
+    def assert_rss_bound(self, growth_kib, bound_kib):
+        # AddressSanitizer's quarantine holds freed memory on purpose: RSS says nothing there
+        # (the figure is still reported).
+        if os.environ.get("SSEHUB_SANITIZE") != "1":
+            self.assertLess(growth_kib, bound_kib, "RSS grew %d KiB" % growth_kib)
+
     def assert_loop_bound(self, probe, what):
         report(what, probe_worst_ms="%.1f" % (probe.worst * 1000), probe_answers=probe.answers)
         self.assertEqual(probe.failures, [])
@@ -89,7 +97,7 @@ class HostileHttp1Test(HubTestCase):
                    per_attacker_kib=growth // attackers)
             # Before the bound: ~17 MB per attacker (1700 answers queued). Now: about the
             # 64 KiB output bound plus the unread input.
-            self.assertLess(growth, attackers * 1024, "RSS grew %d KiB" % growth)
+            self.assert_rss_bound(growth, attackers * 1024)
             # Once they read (all at once, as a client that stopped reading would resume),
             # every request is answered, in order.
             def answers(c):
@@ -153,7 +161,7 @@ class HostileHttp1Test(HubTestCase):
                 c.close()
         # The events are retained (history), so only the growth past that is the attack's;
         # the bound is generous: 2000 small events and their answers per attacker.
-        self.assertLess(growth, attackers * 2048, "RSS grew %d KiB" % growth)
+        self.assert_rss_bound(growth, attackers * 2048)
         self.assert_loop_bound(probe, "pipelined publishes")
         self.honest.verify(self)
 
@@ -176,7 +184,7 @@ class HostileHttp1Test(HubTestCase):
                 c.wait_closed(timeout=15.0)  # --request-timeout 5
                 c.close()
         report("slowloris", attackers=attackers, rss_growth_kib=growth)
-        self.assertLess(growth, attackers * 64, "RSS grew %d KiB" % growth)
+        self.assert_rss_bound(growth, attackers * 64)
         self.assert_loop_bound(probe, "slowloris")
         self.honest.verify(self)
         wait_until(lambda: fd_count(pid) <= fds_before, timeout=10.0,
@@ -207,7 +215,7 @@ class HostileHttp1Test(HubTestCase):
                 c.close()
             growth = rss_kib(pid) - rss_before
         report("huge header counts", attackers=attackers, rss_growth_kib=growth)
-        self.assertLess(growth, attackers * 256, "RSS grew %d KiB" % growth)
+        self.assert_rss_bound(growth, attackers * 256)
         self.assert_loop_bound(probe, "huge header counts")
         self.honest.verify(self)
 
