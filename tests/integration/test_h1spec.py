@@ -8,10 +8,10 @@ Three kinds of case, as in h1spec:
   - a request the hub must refuse: a 4xx (or 5xx where h1spec allows it) and, for a
     malformed head, the connection closed after the answer;
   - a valid request: a 2xx.
-Two h1spec cases assume an echo server that answers every path and method with 200
-(POST / with a body, and 100-continue on GET /); the hub has no such endpoint, so for those
-we assert the hub's own documented answer instead (405 for POST /, and 200 without a
-needless 100 for a GET whose body is empty).
+Two h1spec cases are written for an echo server that answers every path and method
+(POST / with a body, and Expect: 100-continue on GET /); for those we assert the hub's own
+documented answer instead: 405 for POST / (outside h1spec's 2xx/404), and 200 without a
+needless 100 for a GET whose body is empty (inside h1spec's range).
 """
 
 import socket
