@@ -249,10 +249,7 @@ void Connection::on_write_done(void* self, int status) noexcept {
         if (!c->awaiting_) c->linger(); // else once the answer is out
         return;
     }
-    if (c->reading_paused_ && c->state_ == State::Reading && !c->awaiting_ && !c->yielded_) {
-        c->reading_paused_ = false;
-        uv_read_start(&c->h_.stream, on_alloc, on_read);
-    }
+    if (c->state_ == State::Reading) c->on_output_drained();
     if (c->state_ == State::Streaming) c->ctx_.hub->on_drained(c, uv_now(c->ctx_.loop));
     if (c->state_ == State::Http2) c->h2_->on_output_drained();
 }
@@ -274,6 +271,7 @@ void Connection::cancel_awaiting() {
     awaiting_->cancel(); // the answer, when it comes, is dropped
     awaiting_ = nullptr;
     held_input_.clear();
+    held_from_ = 0;
 }
 
 void Connection::on_close(uv_handle_t* handle) noexcept {

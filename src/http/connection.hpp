@@ -7,7 +7,10 @@
 // While a publish awaits its answer (Redis), pipelined input waits in held_input_ (bounded),
 // so answers keep the order of the requests. It waits there too, until the next loop turn,
 // once the requests handled from one read were worth a fan-out to thousands: one publisher's
-// burst then cannot keep every other connection and timer waiting until it is all done.
+// burst then cannot keep every other connection and timer waiting until it is all done. And it
+// waits there while the connection's unsent output is over pipelined_output_limit: a client
+// that pipelines requests without reading the answers holds about that much, not one answer
+// per request it sent.
 // Bytes leave through a net::Transport: the plain WriteQueue, or a tls::Channel on a TLS
 // listener (then input is decrypted before it is parsed). A Connection is created on accept
 // and freed only in its uv_close callback; close() is idempotent and every error path reaches
@@ -43,6 +46,10 @@ class Connection final : public sse::Subscriber,
                          private h2::SessionHost,
                          private net::Flushable {
   public:
+    // Pipelined requests are answered while the unsent output is at most this; past it, the
+    // rest of the input waits until the output has drained (then reading resumes too).
+    static constexpr size_t pipelined_output_limit = 64 * 1024;
+
     // Accepts one pending connection from `server` (a listener's handle); `tls`: the listener
     // speaks TLS (ctx.tls is set).
     static void accept(uv_stream_t* server, bool is_unix, Context& ctx, bool tls = false);
@@ -99,6 +106,9 @@ class Connection final : public sse::Subscriber,
     void handle_input(const char* data, size_t len);
     void hold_input(const char* data, size_t len);
     void yield_input(const char* data, size_t len);
+    void backlog_input(const char* data, size_t len);
+    void set_aside(const char* data, size_t len);
+    void on_output_drained();
     void handle_held_input();
     void resume_reading_if_wanted();
     // net::Flushable: the next loop turn goes on with input set aside by yield_input().
@@ -133,8 +143,10 @@ class Connection final : public sse::Subscriber,
     std::unique_ptr<h2::Session> h2_;         // only in State::Http2 (and until freed)
     std::unique_ptr<RequestReader> reader_;   // only while reading requests
     sse::PendingPublish* awaiting_ = nullptr; // owned by the sink; cancelled if we close first
-    std::string held_input_;                  // pipelined input read while awaiting_
-    ConnectionList* list_ = nullptr;          // the ctx_ list this connection is on, if any
+    std::string held_input_;                  // pipelined input set aside, from held_from_ on
+    size_t held_from_ = 0;
+    std::string* replaying_ = nullptr; // handle_held_input()'s input, while it goes through it
+    ConnectionList* list_ = nullptr;   // the ctx_ list this connection is on, if any
     Connection* prev_ = nullptr;
     Connection* next_ = nullptr;
     uint64_t deadline_ms_ = 0;
@@ -143,7 +155,8 @@ class Connection final : public sse::Subscriber,
     bool finish_after_write_ = false;
     bool reading_paused_ = false;
     bool yielded_ = false; // held_input_ waits for the next loop turn (flush list), not a publish
-    uint32_t work_ = 0;    // requests and deliveries handled from the current read
+    bool backlogged_ = false; // held_input_ waits for the output to drain
+    uint32_t work_ = 0;       // requests and deliveries handled from the current read
 };
 
 } // namespace ssehub::http

@@ -6,6 +6,7 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace ssehub::http {
 
@@ -15,7 +16,7 @@ constexpr uint32_t input_work_budget = 8192;
 } // namespace
 
 void Connection::handle_input(const char* data, size_t len) {
-    if (awaiting_ || yielded_) {
+    if (awaiting_ || yielded_ || backlogged_) {
         hold_input(data, len);
         return;
     }
@@ -37,12 +38,16 @@ void Connection::handle_input(const char* data, size_t len) {
         ++work_;
         handle_request();
         if (awaiting_) {
-            held_input_.assign(data + offset, len - offset);
+            set_aside(data + offset, len - offset);
             return;
         }
         if (state_ == State::Reading && !finish_after_write_) {
             reader_->next();
             wait_for_request();
+            if (out_->queued_bytes() > pipelined_output_limit && offset < len) {
+                backlog_input(data + offset, len - offset);
+                return;
+            }
             if (work_ >= input_work_budget && offset < len) {
                 yield_input(data + offset, len - offset);
                 return;
@@ -50,8 +55,26 @@ void Connection::handle_input(const char* data, size_t len) {
         }
     }
     // A client that pipelines without reading its answers is read no further until they drain.
-    if (state_ == State::Reading && out_->queued_bytes() > ctx_.config.max_queued_bytes)
-        pause_reading();
+    if (state_ == State::Reading && out_->queued_bytes() > pipelined_output_limit) pause_reading();
+}
+
+// A client that pipelines requests and does not read the answers: what it sent beyond them is
+// answered once the answers so far have left, so its unsent output stays near the limit
+// however many requests one read held.
+void Connection::backlog_input(const char* data, size_t len) {
+    set_aside(data, len);
+    backlogged_ = true;
+    pause_reading();
+}
+
+// The output has drained (on_write_done): input set aside for it goes on, then reading.
+void Connection::on_output_drained() {
+    if (backlogged_) {
+        backlogged_ = false;
+        handle_held_input();
+        return;
+    }
+    resume_reading_if_wanted();
 }
 
 void Connection::handle_request() {
@@ -71,13 +94,14 @@ void Connection::publish(sse::EventSink& sink, const sse::PublishRequest& reques
 // pipelines without waiting is read no further than about one more request.
 void Connection::hold_input(const char* data, size_t len) {
     held_input_.append(data, len);
-    if (held_input_.size() > ctx_.config.max_header_bytes + ctx_.config.max_event_bytes)
+    if (held_input_.size() - held_from_ >
+        ctx_.config.max_header_bytes + ctx_.config.max_event_bytes)
         pause_reading();
 }
 
 // The rest of this read goes on at the next loop turn; reading waits until it is handled.
 void Connection::yield_input(const char* data, size_t len) {
-    held_input_.assign(data, len);
+    set_aside(data, len);
     yielded_ = true;
     ++ctx_.metrics->input_yields;
     pause_reading();
@@ -114,15 +138,34 @@ void Connection::on_published(const sse::PublishOutcome& outcome) {
 // then reading resumes unless something set input aside again.
 void Connection::handle_held_input() {
     std::string input = std::move(held_input_);
+    size_t from = std::exchange(held_from_, 0);
     held_input_.clear();
-    if (!input.empty()) handle_input(input.data(), input.size());
+    replaying_ = &input;
+    if (from < input.size()) handle_input(input.data() + from, input.size() - from);
+    replaying_ = nullptr;
     resume_reading_if_wanted();
 }
 
+// Keeps data[0..len), the rest of the input, for later. When it is the tail of what
+// handle_held_input() is going through, the buffer changes hands instead of being copied: a
+// backlog of many small requests is then not copied again at every step (quadratic).
+void Connection::set_aside(const char* data, size_t len) {
+    std::string* replay = std::exchange(replaying_, nullptr);
+    if (replay && len > 0 && data >= replay->data() &&
+        data + len == replay->data() + replay->size()) {
+        size_t from = static_cast<size_t>(data - replay->data());
+        held_input_ = std::move(*replay); // the caller returns at once: data is not read again
+        held_from_ = from;
+        return;
+    }
+    held_input_.assign(data, len);
+    held_from_ = 0;
+}
+
 void Connection::resume_reading_if_wanted() {
-    bool want_input =
-        state_ == State::Streaming || (state_ == State::Reading && !awaiting_ && !yielded_ &&
-                                       out_->queued_bytes() <= ctx_.config.max_queued_bytes);
+    bool want_input = state_ == State::Streaming ||
+                      (state_ == State::Reading && !awaiting_ && !yielded_ && !backlogged_ &&
+                       out_->queued_bytes() <= pipelined_output_limit);
     if (reading_paused_ && want_input) {
         reading_paused_ = false;
         uv_read_start(&h_.stream, on_alloc, on_read);

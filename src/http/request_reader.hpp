@@ -1,8 +1,12 @@
 // Bytes -> Requests, through llhttp in its strict mode, with the hub's limits applied while
 // reading: the request line and headers are bounded (414/431), the body is bounded as it
 // arrives (413, chunked included, the excess never buffered), and RFC 9112 rules llhttp leaves
-// to us (exactly one Host in HTTP/1.1) are checked here. One reader per connection that is
-// still reading requests; a streaming connection frees it.
+// to us are checked here: exactly one Host in HTTP/1.1; only HTTP/1.0 and HTTP/1.1 (no
+// HTTP/0.9 line without a version, no HTTP/2.0 over HTTP/1.1 parsing); and, by one cheap pass
+// over the bytes of each head, no bare CR and no line folding (obs-fold); no field without a
+// name; no transfer coding but chunked (501). Field values are trimmed of optional whitespace
+// (SP, HTAB) once, here; trailer fields are read (and counted) but never become headers. One reader
+// per connection that is still reading requests; a streaming connection frees it.
 #pragma once
 
 #include "http/request.hpp"
@@ -60,6 +64,22 @@ class RequestReader {
 
     int fail(int status, metrics::Rejected kind, std::string reason);
     bool count_header_bytes(size_t n);
+    // Checks the line structure of the head in data[0..len); false (and the error set) on a
+    // bare CR or a folded line. Stops at the empty line that ends the head.
+    bool scan_head(const char* data, size_t len);
+
+    // Where scan_head() is in the head: before the request line (empty lines allowed there),
+    // after a CR there, inside a line, after a CR ending it, at the start of a field line,
+    // after the CR of the empty line, past the head.
+    enum class HeadScan : uint8_t {
+        BeforeRequestLine,
+        LeadingCr,
+        InLine,
+        AfterCr,
+        LineStart,
+        EndCr,
+        Done
+    };
 
     ReadLimits limits_;
     llhttp_settings_t settings_;
@@ -67,6 +87,8 @@ class RequestReader {
     Request request_;
     std::string field_, value_;
     bool in_value_ = false;
+    bool in_trailers_ = false; // the headers are complete: fields now are trailers, dropped
+    HeadScan scan_ = HeadScan::BeforeRequestLine;
     size_t header_bytes_ = 0;
     bool started_ = false;
     bool expect_continue_ = false;

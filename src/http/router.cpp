@@ -9,6 +9,7 @@
 #include "sse/event_validation.hpp"
 
 #include <nlohmann/json.hpp>
+#include <strings.h>
 
 namespace ssehub::http {
 
@@ -38,9 +39,14 @@ bool authorize_publish(Responder& c, const Request& req, Context& ctx) {
     const PublishPolicy& policy = ctx.publish;
     const std::string* auth = req.header("authorization");
     if (!policy.tokens.empty() && auth) {
+        // RFC 9110 11.4: the scheme is case-insensitive, then one or more SP (the reader has
+        // trimmed the value's ends).
         std::string_view presented = *auth;
-        bool bearer = presented.size() > 7 && presented.substr(0, 7) == "Bearer ";
+        bool bearer = presented.size() > 7 && presented[6] == ' ' &&
+                      strncasecmp(presented.data(), "bearer", 6) == 0;
         presented.remove_prefix(bearer ? 7 : presented.size());
+        while (!presented.empty() && presented.front() == ' ')
+            presented.remove_prefix(1);
         bool match = false;
         for (const std::string& token : policy.tokens)
             match |= same_secret(presented, token);
