@@ -82,3 +82,15 @@ class LoopProbe:
         while not self._stop.is_set():
             self._once()
             self._stop.wait(self.interval)
+
+
+def check_honest_subscribers(test, subscribers, publish_addr, count=5, label="honest"):
+    """Publishes `count` events on `publish_addr` and asserts every one of `subscribers` (harness
+    SseClients, already open) receives all of them, in order: the attack beside them cost them
+    nothing."""
+    from harness import publish_ok
+    sent = [publish_ok(publish_addr, label, "%s-%d" % (label, i))["id"] for i in range(count)]
+    for sub in subscribers:
+        got = sub.next_events(count, timeout=20)
+        test.assertEqual([e.id for e in got], sent)
+        test.assertEqual([e.data for e in got], ["%s-%d" % (label, i) for i in range(count)])
