@@ -89,6 +89,7 @@ bool Nghttp2Session::start() {
 
 bool Nghttp2Session::feed(const char* data, size_t len) {
     if (abandoned_) return true;
+    if (over_) return false; // input after the end (the connection is closing) is dropped
     ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), len);
     if (rv < 0) {
         log::debug(std::string("HTTP/2 session failed: ") + nghttp2_strerror(static_cast<int>(rv)));
@@ -96,6 +97,21 @@ bool Nghttp2Session::feed(const char* data, size_t len) {
         // nghttp2 has queued a GOAWAY for most errors: send it before closing.
         nghttp2_session_send(session_);
         host_.transport().flush();
+        return false;
+    }
+    // A burst of requests makes nghttp2 queue a frame each (an answer's HEADERS, a refusal):
+    // past a few hundred they are written out now, not after every read of this turn of the
+    // loop, so what waits is bytes in the transport rather than frames in nghttp2.
+    if (nghttp2_session_get_outbound_queue_size(session_) > write_early_frames) {
+        nghttp2_session_send(session_);
+        host_.transport().flush();
+    }
+    if (client_not_reading() &&
+        nghttp2_session_get_outbound_queue_size(session_) > max_waiting_frames) {
+        log::info("closed HTTP/2 connection: " +
+                  std::to_string(nghttp2_session_get_outbound_queue_size(session_)) +
+                  " frames wait for a client that sends and does not read");
+        over_ = true;
         return false;
     }
     schedule_send(); // answers, SETTINGS ACK, WINDOW_UPDATE: written in the next pass
@@ -180,11 +196,13 @@ void Nghttp2Session::link(Stream* s) {
 }
 
 void Nghttp2Session::unlink(Stream* s) {
+    if (s->phase == Stream::Phase::Responding) response_bytes_gone(held_stream_cost);
     list_of(s).remove(s);
     streams_changed();
 }
 
 void Nghttp2Session::move(Stream* s, Stream::Phase to) {
+    if (s->phase == Stream::Phase::Responding) response_bytes_gone(held_stream_cost);
     list_of(s).remove(s);
     s->phase = to;
     s->since_ms = uv_now(ctx_.loop);
@@ -192,7 +210,7 @@ void Nghttp2Session::move(Stream* s, Stream::Phase to) {
 }
 
 void Nghttp2Session::start_responding(Stream* s, size_t bytes) {
-    response_bytes_ += bytes;
+    response_bytes_ += bytes + held_stream_cost;
     move(s, Stream::Phase::Responding);
     streams_changed();
 }
@@ -272,8 +290,11 @@ int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_fra
                                      void* p) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     Nghttp2Session* self = self_of(p);
+    // Refused (the client may retry, RFC 9113 8.7) while too many requests are still arriving,
+    // while the answers held for flow control are over their bound, and while the client does
+    // not read what was already answered.
     if (self->receiving_.size >= max_receiving ||
-        self->response_bytes_ > self->max_response_bytes()) {
+        self->response_bytes_ > self->max_response_bytes() || self->client_not_reading()) {
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                   NGHTTP2_REFUSED_STREAM);
         return 0; // no Stream: its headers and data are ignored

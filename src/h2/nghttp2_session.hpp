@@ -56,6 +56,15 @@ class Nghttp2Session final : public Session, private net::Flushable {
     // Requests still arriving at once on one connection; more are refused (REFUSED_STREAM), so
     // one client cannot make the hub buffer a request's worth for every allowed stream.
     static constexpr size_t max_receiving = 128;
+    // Frames other than DATA (answers' HEADERS, RST_STREAM, acknowledgements) nghttp2 may hold
+    // for a client that does not read (the transport over high_water): past this many the
+    // connection is closed. New streams are refused meanwhile.
+    static constexpr size_t max_waiting_frames = 4096;
+    static constexpr size_t write_early_frames = 256;
+    // What a held answer costs beside its body (its stream, request and headers), counted
+    // against max-queued-bytes with it.
+    static constexpr size_t held_stream_cost = 2048;
+    bool client_not_reading() const { return host_.transport().queued_bytes() > high_water; }
 
     // Output answers may hold while flow control keeps them (all response streams of the
     // connection together): new streams are refused (REFUSED_STREAM) while it is over.

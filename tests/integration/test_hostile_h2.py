@@ -155,6 +155,38 @@ class HostileH2(TlsHubTestCase):
     def test_settings_flood_never_read_is_closed(self):
         self.check_flood("SETTINGS", h2_frame(SETTINGS, 0, 0, settings(INITIAL_WINDOW_SIZE=1000)))
 
+    def test_requests_from_a_client_that_never_reads_are_bounded(self):
+        # A sibling of 16.3: 400 000 finished requests and never a byte read. Each answer or
+        # refusal was a frame queued in nghttp2 (and each answer held its stream while the
+        # connection window, never updated, kept its 3 bytes back): +80 MB a connection.
+        self.start()
+        before = rss_kib(self.hub.pid)
+        block = request_block("GET", "/healthz")
+        with LoopProbe(self.plain) as probe:
+            socks = []
+            for _ in range(2):
+                s = tls_socket(self.tls, alpn=("h2",), timeout=10)
+                self.addCleanup(s.close)
+                s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(SETTINGS, 0, 0))
+                sid = 1
+                try:
+                    for _ in range(200):
+                        s.sendall(b"".join(h2_frame(HEADERS, 0x5, sid + 2 * i, block)
+                                           for i in range(2000)))
+                        sid += 4000
+                except OSError:
+                    pass  # closed by the hub
+                socks.append(s)
+            self.hub.wait_for_log(r"closed HTTP/2 connection: \d+ frames wait for a client "
+                                  r"that sends and does not read", timeout=20)
+            grown = (rss_kib(self.hub.pid) - before) / len(socks)
+            check_honest_subscribers(self, self.honest, self.plain, label="never-reads")
+        report("requests never read", rss_growth_kib_per_conn=int(grown),
+               worst_healthz_s="%.3f" % probe.worst)
+        self.assertLess(grown, 12 * 1024)
+        self.assertEqual(probe.failures, [])
+        self.assertLess(probe.worst, 1.0)
+
     def test_rapid_reset_is_stopped(self):
         self.start()
         c = self.client()
