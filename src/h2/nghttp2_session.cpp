@@ -197,16 +197,31 @@ void Nghttp2Session::link(Stream* s) {
 
 void Nghttp2Session::unlink(Stream* s) {
     if (s->phase == Stream::Phase::Responding) response_bytes_gone(held_stream_cost);
+    release_body(s);
     list_of(s).remove(s);
     streams_changed();
 }
 
 void Nghttp2Session::move(Stream* s, Stream::Phase to) {
     if (s->phase == Stream::Phase::Responding) response_bytes_gone(held_stream_cost);
+    release_body(s);
     list_of(s).remove(s);
     s->phase = to;
     s->since_ms = uv_now(ctx_.loop);
     list_of(s).push_back(s);
+}
+
+bool Nghttp2Session::admit_body(Stream* s, size_t len) {
+    size_t limit = std::max(ctx_.config.max_queued_bytes, ctx_.config.max_event_bytes);
+    if (request_bytes_ + len > limit) return false;
+    request_bytes_ += len;
+    s->body_counted += len;
+    return true;
+}
+
+void Nghttp2Session::release_body(Stream* s) {
+    request_bytes_ -= std::min(s->body_counted, request_bytes_);
+    s->body_counted = 0;
 }
 
 void Nghttp2Session::start_responding(Stream* s, size_t bytes) {

@@ -48,6 +48,11 @@ class Nghttp2Session final : public Session, private net::Flushable {
     // A response body of `bytes` waits to be sent (flow control may hold it): the stream's
     // request-timeout starts again, and the bytes count against the connection's bound.
     void start_responding(Stream* s, size_t bytes);
+    // Request bodies still arriving, all streams together, are bounded (by max-queued-bytes or
+    // max-event-bytes, whichever is larger): false when `len` more would cross it.
+    bool admit_body(Stream* s, size_t len);
+    // The stream's body no longer counts (dispatched, dropped or closed).
+    void release_body(Stream* s);
     // Response bytes that left (sent) or were let go (reset, closed).
     void response_bytes_gone(size_t bytes) { response_bytes_ -= std::min(bytes, response_bytes_); }
 
@@ -113,6 +118,7 @@ class Nghttp2Session final : public Session, private net::Flushable {
     StreamList responding_;      // a response body waits, in the order they were answered
     StreamList answering_;       // the rest (event streams, answers without a body)
     size_t response_bytes_ = 0;  // queued in responding_ streams together
+    size_t request_bytes_ = 0;   // bodies of receiving_ streams together
     size_t block_bytes_ = 0;     // of the header block being received, as HPACK counts
     int32_t last_client_id_ = 0; // highest stream id the client opened
     std::vector<std::pair<int32_t, int32_t>> skipped_; // [first, last] odd ids never opened

@@ -59,9 +59,21 @@ void Stream::add_body(const char* data, size_t len) {
     size_t limit = session_.context().config.max_event_bytes;
     if (request_.body.size() + len > limit) {
         request_.body.clear();
+        session_.release_body(this);
         // Answer now: the client can stop sending (the rest is read and dropped).
         reject(413, metrics::Rejected::BodyTooLarge,
                "request body is larger than max-event-bytes (" + std::to_string(limit) + ")");
+        return;
+    }
+    if (!session_.admit_body(this, len)) {
+        // The connection's requests still arriving hold too much: this one may be retried.
+        log::info("refused HTTP/2 stream: request bodies arriving on the connection are over "
+                  "max-queued-bytes");
+        gone_ = true;
+        request_ = http::Request{};
+        session_.release_body(this);
+        nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_REFUSED_STREAM);
+        session_.schedule_send();
         return;
     }
     request_.body.append(data, len);
@@ -235,6 +247,7 @@ void Stream::time_out() {
     }
     gone_ = true;
     request_ = http::Request{}; // what arrived of it is freed now, not with the stream
+    session_.release_body(this);
     clear_queue();
     if (!session_.abandoned())
         nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);

@@ -75,6 +75,7 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     Stream* next = nullptr;
     uint64_t since_ms = 0;
     Phase phase = Phase::Receiving;
+    size_t body_counted = 0; // of the request body, in the session's bound on bodies arriving
 
   private:
     void submit(int status, const std::vector<std::pair<std::string, std::string>>& headers,

@@ -14,7 +14,7 @@ import time
 import unittest
 
 from h2_raw import (CANCEL, CONTINUATION, END_STREAM, GOAWAY, HEADERS, PING, REFUSED_STREAM,
-                    RST_STREAM, SETTINGS, RawH2, h2_frame, header_block_frames,
+                    RST_STREAM, SETTINGS, WINDOW_UPDATE, RawH2, h2_frame, header_block_frames,
                     hpack_indexed_insert, hpack_literal, request_block, settings)
 from harness import metrics, wait_until
 from hostile_support import LoopProbe, check_honest_subscribers, rss_kib
@@ -184,6 +184,41 @@ class HostileH2(TlsHubTestCase):
         report("requests never read", rss_growth_kib_per_conn=int(grown),
                worst_healthz_s="%.3f" % probe.worst)
         self.assertLess(grown, 12 * 1024)
+        self.assertEqual(probe.failures, [])
+        self.assertLess(probe.worst, 1.0)
+
+    def test_request_bodies_that_never_end_are_bounded_per_connection(self):
+        # A sibling of 16.3: 128 publishes at once (the most that may be arriving), each with
+        # 60 000 bytes of body and never its end, held 7.5 MB per connection until the
+        # request-timeout; now the connection's bodies together stop at max-queued-bytes.
+        self.start()
+        before = rss_kib(self.hub.pid)
+        conns = []
+        with LoopProbe(self.plain) as probe:
+            for _ in range(2):
+                c = self.client()
+                credit, sent = 65535, 0  # the hub's connection window, as it grows
+                for i in range(128):
+                    sid = 1 + 2 * i
+                    c.request(sid, "POST", "/publish", end_stream=False,
+                              headers=[(31, "application/x-www-form-urlencoded")])
+                    for _ in range(4):
+                        while sent + 15000 > credit:
+                            c.poll()
+                            credit = 65535 + sum(int.from_bytes(f[3], "big") for f in
+                                                 c.of(WINDOW_UPDATE, 0))
+                            self.assertFalse(c.closed, c.frames[-5:])
+                        c.data(sid, b"x" * 15000, end_stream=False)
+                        sent += 15000
+                conns.append(c)
+            grown = (rss_kib(self.hub.pid) - before) / len(conns)
+            check_honest_subscribers(self, self.honest, self.plain, label="bodies")
+        refused = [sum(1 for f in c.frames if f[0] == RST_STREAM and
+                       int.from_bytes(f[3], "big") == REFUSED_STREAM) for c in conns]
+        report("bodies never ending", rss_growth_kib_per_conn=int(grown), refused=refused,
+               worst_healthz_s="%.3f" % probe.worst)
+        self.assertLess(grown, 4 * 1024)
+        self.assertTrue(all(r > 100 for r in refused), refused)
         self.assertEqual(probe.failures, [])
         self.assertLess(probe.worst, 1.0)
 
