@@ -10,10 +10,10 @@ it."""
 
 import unittest
 
-from h2_raw import (ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, FLOW_CONTROL_ERROR,
-                    FRAME_SIZE_ERROR, GOAWAY, HEADERS, INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE, PING,
-                    PREFACE, PRIORITY, PROTOCOL_ERROR, RST_STREAM, SETTINGS, STREAM_CLOSED,
-                    WINDOW_UPDATE, CANCEL, RawH2, h2_frame, hpack_literal, request_block)
+from h2_raw import (ACK, CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM,
+                    FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, GOAWAY, HEADERS, INITIAL_WINDOW_SIZE,
+                    MAX_FRAME_SIZE, PING, PRIORITY, PROTOCOL_ERROR, RST_STREAM, SETTINGS,
+                    STREAM_CLOSED, WINDOW_UPDATE, RawH2, hpack_literal, request_block)
 from harness import http_request
 from tls_support import TlsHubTestCase, h2_offered, tls_socket
 
@@ -239,7 +239,8 @@ class H2Conformance(TlsHubTestCase):
 
     def test_6_5_2_initial_window_size_too_large(self):
         c = self.client()
-        c.send(SETTINGS, 0, 0, INITIAL_WINDOW_SIZE.to_bytes(2, "big") + (1 << 31).to_bytes(4, "big"))
+        c.send(SETTINGS, 0, 0,
+               INITIAL_WINDOW_SIZE.to_bytes(2, "big") + (1 << 31).to_bytes(4, "big"))
         self.expect_connection_error(c, FLOW_CONTROL_ERROR)
 
     def test_6_5_2_max_frame_size_too_small(self):
