@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <stdexcept>
+#include <sys/stat.h>
 
 namespace ssehub::tls {
 
@@ -52,6 +53,10 @@ int refuse_passphrase(char*, int, int, void* asked) noexcept {
 
 void check_readable(const std::string& what, const std::string& path) {
     if (path.empty()) throw std::runtime_error("TLS needs --tls-cert and --tls-key");
+    // Opening a FIFO (or reading a device) would block the loop until a writer came (SIGHUP).
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw std::runtime_error("cannot read TLS " + what + " " + path + ": not a regular file");
     std::ifstream in(path);
     if (!in)
         throw std::runtime_error("cannot read TLS " + what + " " + path + ": " +

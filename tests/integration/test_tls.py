@@ -251,6 +251,15 @@ class TlsEncryptedKey(TlsTestCase):
                 self.assertEqual(r.returncode, 1, r.stderr)
                 self.assertIn("is encrypted", r.stderr)
 
+    def test_a_fifo_for_a_key_is_refused_not_waited_on(self):
+        # Opening a FIFO blocks until a writer comes: at start, or in the loop on SIGHUP.
+        fifo = os.path.join(self.cert.dir, "key-fifo")
+        os.mkfifo(fifo)
+        r = run_cli(["serve", "--listen", "tls:127.0.0.1:0", "--check-config",
+                     "--tls-cert", self.cert.cert, "--tls-key", fifo], timeout=10)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("cannot read TLS key %s: not a regular file" % fifo, r.stderr)
+
     def test_an_encrypted_key_on_sighup_keeps_the_old_one_and_the_loop_goes_on(self):
         port = free_port()
         p = PtyProcess([harness.hub_binary(), "serve", "--state-dir", self.cert.dir,
