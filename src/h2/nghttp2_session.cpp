@@ -123,6 +123,7 @@ void Nghttp2Session::schedule_send() {
 }
 
 void Nghttp2Session::send_now() {
+    refused_this_turn_ = opened_this_turn_ = 0;
     if (abandoned_ || over_) return;
     net::Transport& out = host_.transport();
     for (int round = 0; round < max_rounds; ++round) {
@@ -309,13 +310,22 @@ int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_fra
     // while the answers held for flow control are over their bound, and while the client does
     // not read what was already answered.
     if (self->receiving_.size >= max_receiving ||
-        self->response_bytes_ > self->max_response_bytes() || self->client_not_reading()) {
+        self->response_bytes_ > self->max_response_bytes() || self->client_not_reading() ||
+        self->opened_this_turn_ >= max_opened_per_turn) {
+        if (++self->refused_this_turn_ > max_refused_per_turn) {
+            log::info("closed HTTP/2 connection: more than " +
+                      std::to_string(max_refused_per_turn) +
+                      " streams refused in one turn of the loop");
+            nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
+            return NGHTTP2_ERR_CALLBACK_FAILURE; // nothing more of its input is looked at
+        }
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                   NGHTTP2_REFUSED_STREAM);
         return 0; // no Stream: its headers and data are ignored
     }
     auto* s = new (std::nothrow) Stream(*self, frame->hd.stream_id);
     if (!s) return NGHTTP2_ERR_CALLBACK_FAILURE;
+    ++self->opened_this_turn_;
     self->link(s);
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
     return 0;

@@ -66,6 +66,13 @@ class Nghttp2Session final : public Session, private net::Flushable {
     // connection is closed. New streams are refused meanwhile.
     static constexpr size_t max_waiting_frames = 4096;
     static constexpr size_t write_early_frames = 256;
+    // Streams refused between two output passes (one turn of the loop) before the connection
+    // is closed (GOAWAY, ENHANCE_YOUR_CALM): a client that keeps opening streams it is refused
+    // would otherwise hold the loop as long as it sends.
+    static constexpr size_t max_refused_per_turn = 1024;
+    // Streams opened between two output passes: more are refused (the client may retry them
+    // in the next turn), so a burst of requests on one connection cannot hold the loop.
+    static constexpr size_t max_opened_per_turn = 1024;
     // What a held answer costs beside its body (its stream, request and headers), counted
     // against max-queued-bytes with it.
     static constexpr size_t held_stream_cost = 2048;
@@ -114,11 +121,13 @@ class Nghttp2Session final : public Session, private net::Flushable {
     SessionHost& host_;
     nghttp2_session* session_ = nullptr;
     // Every stream not yet closed (to free them with the session), in one of two lists.
-    StreamList receiving_;       // the request has not fully arrived
-    StreamList responding_;      // a response body waits, in the order they were answered
-    StreamList answering_;       // the rest (event streams, answers without a body)
-    size_t response_bytes_ = 0;  // queued in responding_ streams together
-    size_t request_bytes_ = 0;   // bodies of receiving_ streams together
+    StreamList receiving_;      // the request has not fully arrived
+    StreamList responding_;     // a response body waits, in the order they were answered
+    StreamList answering_;      // the rest (event streams, answers without a body)
+    size_t response_bytes_ = 0; // queued in responding_ streams together
+    size_t request_bytes_ = 0;  // bodies of receiving_ streams together
+    size_t refused_this_turn_ = 0;
+    size_t opened_this_turn_ = 0;
     size_t block_bytes_ = 0;     // of the header block being received, as HPACK counts
     int32_t last_client_id_ = 0; // highest stream id the client opened
     std::vector<std::pair<int32_t, int32_t>> skipped_; // [first, last] odd ids never opened

@@ -44,10 +44,11 @@ class HostileH2(TlsHubTestCase):
 
     def test_zero_windows_hold_a_bounded_output_and_time_out(self):
         # 16.3: each GET / answer (the page, ~11 KB) waited for window the client never
-        # opens: 3 000 streams held ~33 MB per connection until it closed.
+        # opens: 1 000 streams held ~11 MB per connection until it closed. (Past 1 024 refused
+        # in one turn of the loop the connection is closed: test_requests_from_a_client_...)
         self.start("--request-timeout", "3")
         before = rss_kib(self.hub.pid)
-        streams = 3000
+        streams = 1000
         conns = []
         with LoopProbe(self.plain) as probe:
             for _ in range(2):
@@ -69,7 +70,7 @@ class HostileH2(TlsHubTestCase):
         report("zero windows", rss_growth_kib_per_conn=int(grown), refused=refused,
                worst_healthz_s="%.3f" % probe.worst)
         # max-queued-bytes (1 MiB) of answers, and the streams themselves
-        assert_rss_growth_below(self, grown, 8 * 1024)
+        assert_rss_growth_below(self, grown, 6 * 1024)
         self.assertTrue(all(r > 0 for r in refused), refused)
         self.assertEqual(probe.failures, [])
         self.assertLess(probe.worst, stall_bound(1.0))
@@ -160,7 +161,8 @@ class HostileH2(TlsHubTestCase):
     def test_requests_from_a_client_that_never_reads_are_bounded(self):
         # A sibling of 16.3: 400 000 finished requests and never a byte read. Each answer or
         # refusal was a frame queued in nghttp2 (and each answer held its stream while the
-        # connection window, never updated, kept its 3 bytes back): +80 MB a connection.
+        # connection window, never updated, kept its 3 bytes back): +80 MB a connection, and
+        # the loop answered nothing else while it read and answered 20 000 requests at once.
         self.start()
         before = rss_kib(self.hub.pid)
         block = request_block("GET", "/healthz")
@@ -179,13 +181,14 @@ class HostileH2(TlsHubTestCase):
                 except OSError:
                     pass  # closed by the hub
                 socks.append(s)
-            self.hub.wait_for_log(r"closed HTTP/2 connection: \d+ frames wait for a client "
-                                  r"that sends and does not read", timeout=20)
+            self.hub.wait_for_log(r"closed HTTP/2 connection: (\d+ frames wait for a client "
+                                  r"that sends and does not read|more than 1024 streams "
+                                  r"refused in one turn of the loop)", timeout=20)
             grown = (rss_kib(self.hub.pid) - before) / len(socks)
             check_honest_subscribers(self, self.honest, self.plain, label="never-reads")
         report("requests never read", rss_growth_kib_per_conn=int(grown),
                worst_healthz_s="%.3f" % probe.worst)
-        assert_rss_growth_below(self, grown, 12 * 1024)
+        assert_rss_growth_below(self, grown, 8 * 1024)
         self.assertEqual(probe.failures, [])
         self.assertLess(probe.worst, stall_bound(1.0))
 
