@@ -38,7 +38,8 @@ install: deps
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream fuzz_stream_entry
+FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream fuzz_stream_entry \
+	fuzz_h2_session
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DFUZZ=ON -DSANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)

@@ -3,6 +3,7 @@
 #include "h2/stream.hpp"
 #include "http/context.hpp"
 #include "log.hpp"
+#include "metrics/metrics.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -36,6 +37,7 @@ std::unique_ptr<Session> start_session(http::Context& ctx, SessionHost& host) {
 Nghttp2Session::Nghttp2Session(http::Context& ctx, SessionHost& host) : ctx_(ctx), host_(host) {
     nghttp2_session_callbacks* cb = nullptr;
     if (nghttp2_session_callbacks_new(&cb) != 0) return;
+    nghttp2_session_callbacks_set_on_begin_frame_callback(cb, on_begin_frame);
     nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
     nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
@@ -45,8 +47,16 @@ Nghttp2Session::Nghttp2Session(http::Context& ctx, SessionHost& host) : ctx_(ctx
     nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
     nghttp2_option* opt = nullptr;
     nghttp2_option_new(&opt);
-    // Closed streams are not kept for priority bookkeeping: memory goes with the stream.
-    nghttp2_option_set_no_closed_streams(opt, 1);
+    // Closed streams are kept (nghttp2 keeps at most max-concurrent-streams of open and closed
+    // together), so a frame on one is told apart from one on an idle stream and gets
+    // STREAM_CLOSED (RFC 9113 5.1). The bounds on what a peer may make nghttp2 keep or do,
+    // set to nghttp2's defaults explicitly (the man page lists them): SETTINGS entries per
+    // frame, SETTINGS and PING acknowledgements waiting to be sent (floods), CONTINUATION
+    // frames per header block, RST_STREAM from the client (rapid reset: burst, per second).
+    nghttp2_option_set_max_settings(opt, 32);
+    nghttp2_option_set_max_outbound_ack(opt, 1000);
+    nghttp2_option_set_max_continuations(opt, 8);
+    nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
     if (nghttp2_session_server_new2(&session_, cb, this, opt) != 0) session_ = nullptr;
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cb);
@@ -54,7 +64,7 @@ Nghttp2Session::Nghttp2Session(http::Context& ctx, SessionHost& host) : ctx_(ctx
 
 Nghttp2Session::~Nghttp2Session() {
     abandon();
-    for (StreamList* list : {&receiving_, &answering_})
+    for (StreamList* list : {&receiving_, &responding_, &answering_})
         while (Stream* s = list->head) {
             unlink(s);
             delete s;
@@ -79,6 +89,7 @@ bool Nghttp2Session::start() {
 
 bool Nghttp2Session::feed(const char* data, size_t len) {
     if (abandoned_) return true;
+    if (over_) return false; // input after the end (the connection is closing) is dropped
     ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), len);
     if (rv < 0) {
         log::debug(std::string("HTTP/2 session failed: ") + nghttp2_strerror(static_cast<int>(rv)));
@@ -86,6 +97,21 @@ bool Nghttp2Session::feed(const char* data, size_t len) {
         // nghttp2 has queued a GOAWAY for most errors: send it before closing.
         nghttp2_session_send(session_);
         host_.transport().flush();
+        return false;
+    }
+    // A burst of requests makes nghttp2 queue a frame each (an answer's HEADERS, a refusal):
+    // past a few hundred they are written out now, not after every read of this turn of the
+    // loop, so what waits is bytes in the transport rather than frames in nghttp2.
+    if (nghttp2_session_get_outbound_queue_size(session_) > write_early_frames) {
+        nghttp2_session_send(session_);
+        host_.transport().flush();
+    }
+    if (client_not_reading() &&
+        nghttp2_session_get_outbound_queue_size(session_) > max_waiting_frames) {
+        log::info("closed HTTP/2 connection: " +
+                  std::to_string(nghttp2_session_get_outbound_queue_size(session_)) +
+                  " frames wait for a client that sends and does not read");
+        over_ = true;
         return false;
     }
     schedule_send(); // answers, SETTINGS ACK, WINDOW_UPDATE: written in the next pass
@@ -97,6 +123,7 @@ void Nghttp2Session::schedule_send() {
 }
 
 void Nghttp2Session::send_now() {
+    refused_this_turn_ = opened_this_turn_ = 0;
     if (abandoned_ || over_) return;
     net::Transport& out = host_.transport();
     for (int round = 0; round < max_rounds; ++round) {
@@ -146,66 +173,159 @@ void Nghttp2Session::abandon() {
 }
 
 void Nghttp2Session::for_each_stream(void (Stream::*fn)()) {
-    for (StreamList* list : {&receiving_, &answering_})
+    for (StreamList* list : {&receiving_, &responding_, &answering_})
         for (Stream* s = list->head; s; s = s->next)
             (s->*fn)();
 }
 
+Nghttp2Session::StreamList& Nghttp2Session::list_of(Stream* s) {
+    switch (s->phase) {
+    case Stream::Phase::Receiving:
+        return receiving_;
+    case Stream::Phase::Responding:
+        return responding_;
+    case Stream::Phase::Answering:
+        break;
+    }
+    return answering_;
+}
+
 void Nghttp2Session::link(Stream* s) {
-    s->opened_ms = uv_now(ctx_.loop);
+    s->since_ms = uv_now(ctx_.loop);
     receiving_.push_back(s);
     streams_changed();
 }
 
 void Nghttp2Session::unlink(Stream* s) {
-    (s->receiving ? receiving_ : answering_).remove(s);
+    if (s->phase == Stream::Phase::Responding) response_bytes_gone(held_stream_cost);
+    release_body(s);
+    list_of(s).remove(s);
     streams_changed();
 }
 
-void Nghttp2Session::stop_receiving(Stream* s) {
-    receiving_.remove(s);
-    s->receiving = false;
-    answering_.push_back(s);
+void Nghttp2Session::move(Stream* s, Stream::Phase to) {
+    if (s->phase == Stream::Phase::Responding) response_bytes_gone(held_stream_cost);
+    release_body(s);
+    list_of(s).remove(s);
+    s->phase = to;
+    s->since_ms = uv_now(ctx_.loop);
+    list_of(s).push_back(s);
 }
 
-// Tells the connection how many streams are open and when the oldest request still arriving
-// is due: the first of receiving_, which opened first.
+bool Nghttp2Session::admit_body(Stream* s, size_t len) {
+    size_t limit = std::max(ctx_.config.max_queued_bytes, ctx_.config.max_event_bytes);
+    if (request_bytes_ + len > limit) return false;
+    request_bytes_ += len;
+    s->body_counted += len;
+    return true;
+}
+
+void Nghttp2Session::release_body(Stream* s) {
+    request_bytes_ -= std::min(s->body_counted, request_bytes_);
+    s->body_counted = 0;
+}
+
+void Nghttp2Session::start_responding(Stream* s, size_t bytes) {
+    response_bytes_ += bytes + held_stream_cost;
+    move(s, Stream::Phase::Responding);
+    streams_changed();
+}
+
+size_t Nghttp2Session::max_response_bytes() const {
+    return ctx_.config.max_queued_bytes;
+}
+
+// Tells the connection how many streams are open and when the first of them is due: the
+// oldest request still arriving or the oldest response still waiting to be sent (each list
+// is in the order of its deadlines).
 void Nghttp2Session::streams_changed() {
     if (abandoned_) return;
+    uint64_t timeout = uint64_t{ctx_.config.request_timeout_s} * 1000;
     uint64_t deadline = 0;
-    if (receiving_.head)
-        deadline = receiving_.head->opened_ms + uint64_t{ctx_.config.request_timeout_s} * 1000;
+    for (StreamList* list : {&receiving_, &responding_})
+        if (list->head && (deadline == 0 || list->head->since_ms + timeout < deadline))
+            deadline = list->head->since_ms + timeout;
     host_.on_streams_changed(open_streams(), deadline);
 }
 
 // Per stream, what request-timeout is to an HTTP/1.1 connection: a request (headers or body)
-// that has not fully arrived within it is dropped. Streams answering or streaming are not
-// cut, as on HTTP/1.1; only the connection's tick calls this (no timer per stream).
+// that has not fully arrived within it is dropped, and so is a response that could not be
+// sent within it (the client keeps its flow-control window shut). Event streams are not cut,
+// as on HTTP/1.1 (max-queued-bytes bounds them); only the connection's tick calls this (no
+// timer per stream).
 void Nghttp2Session::expire_requests(uint64_t now_ms) {
     if (abandoned_) return;
     uint64_t timeout = uint64_t{ctx_.config.request_timeout_s} * 1000;
     bool expired = false;
     while (Stream* s = receiving_.head) {
-        if (now_ms < s->opened_ms + timeout) break;
-        stop_receiving(s);
+        if (now_ms < s->since_ms + timeout) break;
+        move(s, Stream::Phase::Answering);
         s->time_out(); // RST_STREAM: nghttp2 closes (and we free) the stream once it is sent
+        expired = true;
+    }
+    while (Stream* s = responding_.head) {
+        if (now_ms < s->since_ms + timeout) break;
+        move(s, Stream::Phase::Answering);
+        s->give_up_response();
         expired = true;
     }
     if (expired) schedule_send();
     streams_changed();
 }
 
+bool Nghttp2Session::skipped(int32_t id) const {
+    return std::any_of(skipped_.begin(), skipped_.end(),
+                       [id](const auto& r) { return id >= r.first && id <= r.second; });
+}
+
+// Before nghttp2 looks at a frame: a request HEADERS on an odd id the client skipped earlier
+// (so a closed stream it never opened) is a connection error PROTOCOL_ERROR (RFC 9113 5.1.1).
+// nghttp2 ignores it, as it cannot tell such an id from that of a stream it forgot.
+int Nghttp2Session::on_begin_frame(nghttp2_session* session, const nghttp2_frame_hd* hd,
+                                   void* p) noexcept {
+    if (hd->type != NGHTTP2_HEADERS) return 0;
+    Nghttp2Session* self = self_of(p);
+    self->block_bytes_ = 0; // a header block begins (CONTINUATION frames go on with it)
+    if (hd->stream_id % 2 == 0) return 0;
+    int32_t id = hd->stream_id;
+    if (id > self->last_client_id_) {
+        if (id > self->last_client_id_ + 2) {
+            if (self->skipped_.size() == max_skipped_ranges)
+                self->skipped_.erase(self->skipped_.begin());
+            self->skipped_.emplace_back(self->last_client_id_ + 2, id - 2);
+        }
+        self->last_client_id_ = id;
+    } else if (self->skipped(id)) {
+        log::debug("HTTP/2: HEADERS on stream " + std::to_string(id) + ", skipped earlier");
+        nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR);
+    }
+    return 0;
+}
+
 int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
                                      void* p) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     Nghttp2Session* self = self_of(p);
-    if (self->receiving_.size >= max_receiving) {
+    // Refused (the client may retry, RFC 9113 8.7) while too many requests are still arriving,
+    // while the answers held for flow control are over their bound, and while the client does
+    // not read what was already answered.
+    if (self->receiving_.size >= max_receiving ||
+        self->response_bytes_ > self->max_response_bytes() || self->client_not_reading() ||
+        self->opened_this_turn_ >= max_opened_per_turn) {
+        if (++self->refused_this_turn_ > max_refused_per_turn) {
+            log::info("closed HTTP/2 connection: more than " +
+                      std::to_string(max_refused_per_turn) +
+                      " streams refused in one turn of the loop");
+            nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
+            return NGHTTP2_ERR_CALLBACK_FAILURE; // nothing more of its input is looked at
+        }
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                                   NGHTTP2_REFUSED_STREAM);
         return 0; // no Stream: its headers and data are ignored
     }
     auto* s = new (std::nothrow) Stream(*self, frame->hd.stream_id);
     if (!s) return NGHTTP2_ERR_CALLBACK_FAILURE;
+    ++self->opened_this_turn_;
     self->link(s);
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
     return 0;
@@ -213,7 +333,22 @@ int Nghttp2Session::on_begin_headers(nghttp2_session* session, const nghttp2_fra
 
 int Nghttp2Session::on_header(nghttp2_session* session, const nghttp2_frame* frame,
                               const uint8_t* name, size_t namelen, const uint8_t* value,
-                              size_t valuelen, uint8_t, void*) noexcept {
+                              size_t valuelen, uint8_t, void* p) noexcept {
+    // Every header block (a stream's or not, request or trailers) counted as HPACK counts a
+    // header list. Past max-header-bytes the stream answers 431; past it by as much again (at
+    // least 16 KiB) nghttp2 resets the stream and decodes the rest of the block (HPACK state)
+    // without checking or handing over its fields: a block that names one large table entry
+    // over and over costs what its bytes cost, not what the fields it expands to would.
+    Nghttp2Session* self = self_of(p);
+    size_t limit = self->ctx_.config.max_header_bytes;
+    self->block_bytes_ += namelen + valuelen + 32;
+    if (self->block_bytes_ - std::min(self->block_bytes_, limit) >
+        std::max<size_t>(limit, 16 * 1024)) {
+        self->ctx_.metrics->reject(metrics::Rejected::HeaderTooLarge);
+        log::info("reset HTTP/2 stream: header block far larger than max-header-bytes (" +
+                  std::to_string(limit) + ")");
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     if (Stream* s = stream_of(session, frame->hd.stream_id)) {
         try {
@@ -230,8 +365,9 @@ int Nghttp2Session::on_frame_recv(nghttp2_session* session, const nghttp2_frame*
                                   void* p) noexcept {
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
-    if (Stream* s = stream_of(session, frame->hd.stream_id); s && s->receiving) {
-        self_of(p)->stop_receiving(s);
+    if (Stream* s = stream_of(session, frame->hd.stream_id);
+        s && s->phase == Stream::Phase::Receiving) {
+        self_of(p)->move(s, Stream::Phase::Answering);
         self_of(p)->streams_changed();
         try {
             s->dispatch();

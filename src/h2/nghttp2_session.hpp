@@ -11,6 +11,7 @@
 #include "intrusive_list.hpp"
 #include "net/flush_list.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <nghttp2/nghttp2.h>
 #include <vector>
@@ -31,7 +32,9 @@ class Nghttp2Session final : public Session, private net::Flushable {
     bool start() override;
     bool feed(const char* data, size_t len) override;
     void on_output_drained() override { schedule_send(); }
-    size_t open_streams() const override { return receiving_.size + answering_.size; }
+    size_t open_streams() const override {
+        return receiving_.size + responding_.size + answering_.size;
+    }
     void expire_requests(uint64_t now_ms) override;
     void shutdown() override;
     void abandon() override;
@@ -42,27 +45,64 @@ class Nghttp2Session final : public Session, private net::Flushable {
     SessionHost& host() const { return host_; }
     bool abandoned() const { return abandoned_; }
     void schedule_send();
+    // A response body of `bytes` waits to be sent (flow control may hold it): the stream's
+    // request-timeout starts again, and the bytes count against the connection's bound.
+    void start_responding(Stream* s, size_t bytes);
+    // Request bodies still arriving, all streams together, are bounded (by max-queued-bytes or
+    // max-event-bytes, whichever is larger): false when `len` more would cross it.
+    bool admit_body(Stream* s, size_t len);
+    // The stream's body no longer counts (dispatched, dropped or closed).
+    void release_body(Stream* s);
+    // Response bytes that left (sent) or were let go (reset, closed).
+    void response_bytes_gone(size_t bytes) { response_bytes_ -= std::min(bytes, response_bytes_); }
 
   private:
     static constexpr size_t high_water = 64 * 1024;
     // Requests still arriving at once on one connection; more are refused (REFUSED_STREAM), so
     // one client cannot make the hub buffer a request's worth for every allowed stream.
     static constexpr size_t max_receiving = 128;
+    // Frames other than DATA (answers' HEADERS, RST_STREAM, acknowledgements) nghttp2 may hold
+    // for a client that does not read (the transport over high_water): past this many the
+    // connection is closed. New streams are refused meanwhile.
+    static constexpr size_t max_waiting_frames = 4096;
+    static constexpr size_t write_early_frames = 256;
+    // Streams refused between two output passes (one turn of the loop) before the connection
+    // is closed (GOAWAY, ENHANCE_YOUR_CALM): a client that keeps opening streams it is refused
+    // would otherwise hold the loop as long as it sends.
+    static constexpr size_t max_refused_per_turn = 1024;
+    // Streams opened between two output passes: more are refused (the client may retry them
+    // in the next turn), so a burst of requests on one connection cannot hold the loop.
+    static constexpr size_t max_opened_per_turn = 1024;
+    // What a held answer costs beside its body (its stream, request and headers), counted
+    // against max-queued-bytes with it.
+    static constexpr size_t held_stream_cost = 2048;
+    bool client_not_reading() const { return host_.transport().queued_bytes() > high_water; }
+
+    // Output answers may hold while flow control keeps them (all response streams of the
+    // connection together): new streams are refused (REFUSED_STREAM) while it is over.
+    size_t max_response_bytes() const;
+    // Odd stream ids skipped by the client (never opened, so closed, RFC 9113 5.1.1): a HEADERS
+    // on one is a connection error. Only the latest ranges are kept (nghttp2 ignores the rest).
+    static constexpr size_t max_skipped_ranges = 64;
+    bool skipped(int32_t id) const;
 
     void flush_now() override { send_now(); }
     void send_now();
     void check_over();
-    // Streams in two lists: those still receiving their request, in the order they opened
-    // (so also in the order of their deadlines: the first is the next to expire), and the
-    // others (answering, or event streams).
+    // Streams in three lists: those still receiving their request, in the order they opened,
+    // those whose response body waits to be sent, in the order they were answered (so each
+    // list is in the order of its deadlines: the first is the next to expire), and the others
+    // (event streams, or answered).
     using StreamList = IntrusiveList<Stream, &Stream::prev, &Stream::next>;
 
+    StreamList& list_of(Stream* s);
     void link(Stream* s);
     void unlink(Stream* s);
-    void stop_receiving(Stream* s);
+    void move(Stream* s, Stream::Phase to); // to the end of that list, since now
     void streams_changed();
     void for_each_stream(void (Stream::*fn)());
 
+    static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* self) noexcept;
     static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) noexcept;
     static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                          size_t namelen, const uint8_t* value, size_t valuelen, uint8_t flags,
@@ -81,8 +121,16 @@ class Nghttp2Session final : public Session, private net::Flushable {
     SessionHost& host_;
     nghttp2_session* session_ = nullptr;
     // Every stream not yet closed (to free them with the session), in one of two lists.
-    StreamList receiving_;         // the request has not fully arrived
-    StreamList answering_;         // the rest
+    StreamList receiving_;      // the request has not fully arrived
+    StreamList responding_;     // a response body waits, in the order they were answered
+    StreamList answering_;      // the rest (event streams, answers without a body)
+    size_t response_bytes_ = 0; // queued in responding_ streams together
+    size_t request_bytes_ = 0;  // bodies of receiving_ streams together
+    size_t refused_this_turn_ = 0;
+    size_t opened_this_turn_ = 0;
+    size_t block_bytes_ = 0;     // of the header block being received, as HPACK counts
+    int32_t last_client_id_ = 0; // highest stream id the client opened
+    std::vector<std::pair<int32_t, int32_t>> skipped_; // [first, last] odd ids never opened
     std::vector<int32_t> drained_; // subscriber streams whose queue emptied during a pass
     bool would_block_ = false;
     bool abandoned_ = false;

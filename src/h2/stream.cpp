@@ -28,6 +28,7 @@ Stream::Stream(Nghttp2Session& session, int32_t id) : session_(session), id_(id)
 Stream::~Stream() {
     if (awaiting_) awaiting_->cancel(); // the stream was reset or its session is gone
     leave_hub();
+    clear_queue();
     --session_.context().metrics->h2_streams;
 }
 
@@ -58,9 +59,21 @@ void Stream::add_body(const char* data, size_t len) {
     size_t limit = session_.context().config.max_event_bytes;
     if (request_.body.size() + len > limit) {
         request_.body.clear();
+        session_.release_body(this);
         // Answer now: the client can stop sending (the rest is read and dropped).
         reject(413, metrics::Rejected::BodyTooLarge,
                "request body is larger than max-event-bytes (" + std::to_string(limit) + ")");
+        return;
+    }
+    if (!session_.admit_body(this, len)) {
+        // The connection's requests still arriving hold too much: this one may be retried.
+        log::info("refused HTTP/2 stream: request bodies arriving on the connection are over "
+                  "max-queued-bytes");
+        gone_ = true;
+        request_ = http::Request{};
+        session_.release_body(this);
+        nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_REFUSED_STREAM);
+        session_.schedule_send();
         return;
     }
     request_.body.append(data, len);
@@ -116,6 +129,8 @@ void Stream::respond(int status, std::string_view content_type, std::string_view
     if (with_body) {
         queue_.push(sse::Frame::copy_of(body));
         ending_ = true;
+        counted_ = true;
+        session_.start_responding(this, queue_.bytes());
     }
     submit(status, headers, with_body);
 }
@@ -169,6 +184,16 @@ bool Stream::send(const sse::FrameRef& frame) {
     return true;
 }
 
+void Stream::write_data(size_t length, net::Transport& out) {
+    queue_.take(length, out);
+    if (counted_) session_.response_bytes_gone(length);
+}
+
+void Stream::clear_queue() {
+    if (counted_) session_.response_bytes_gone(queue_.bytes());
+    queue_.clear();
+}
+
 void Stream::leave_hub() {
     if (subscribed_) session_.context().hub->remove(this);
 }
@@ -184,7 +209,7 @@ void Stream::drop(sse::DropReason reason) {
                   " bytes queued (max-queued-bytes " +
                   std::to_string(session_.context().config.max_queued_bytes) + ")");
     gone_ = true;
-    queue_.clear();
+    clear_queue();
     if (!session_.abandoned()) {
         nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
         session_.schedule_send();
@@ -222,7 +247,20 @@ void Stream::time_out() {
     }
     gone_ = true;
     request_ = http::Request{}; // what arrived of it is freed now, not with the stream
-    queue_.clear();
+    session_.release_body(this);
+    clear_queue();
+    if (!session_.abandoned())
+        nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
+}
+
+// The client kept its flow-control window shut: what waits is let go and the stream reset
+// (CANCEL), as an HTTP/1.1 connection that does not read its answer is closed.
+void Stream::give_up_response() {
+    log::info("reset HTTP/2 stream: response not sent within request-timeout (" +
+              std::to_string(session_.context().config.request_timeout_s) +
+              " s; the client's flow-control window stayed shut)");
+    gone_ = true;
+    clear_queue();
     if (!session_.abandoned())
         nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
 }

@@ -63,20 +63,26 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     static ssize_t on_read_data(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length,
                                 uint32_t* data_flags, nghttp2_data_source* source, void*) noexcept;
     // Writes one DATA frame's payload (the shared bytes) to the transport.
-    void write_data(size_t length, net::Transport& out) { queue_.take(length, out); }
+    void write_data(size_t length, net::Transport& out);
 
-    // The session's bookkeeping: its lists of live streams, whether the request is still
-    // arriving, and since when (loop ms) the stream is open.
+    // The response could not be sent within request-timeout (flow control): reset the stream.
+    void give_up_response();
+
+    // The session's bookkeeping: which of its lists holds the stream, and since when (loop ms)
+    // it is there (its request-timeout counts from then).
+    enum class Phase { Receiving, Responding, Answering };
     Stream* prev = nullptr;
     Stream* next = nullptr;
-    uint64_t opened_ms = 0;
-    bool receiving = true;
+    uint64_t since_ms = 0;
+    Phase phase = Phase::Receiving;
+    size_t body_counted = 0; // of the request body, in the session's bound on bodies arriving
 
   private:
     void submit(int status, const std::vector<std::pair<std::string, std::string>>& headers,
                 bool with_data);
     void leave_hub();
     void wake();
+    void clear_queue();
 
     Nghttp2Session& session_;
     int32_t id_;
@@ -91,6 +97,7 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     bool ending_ = false;   // END_STREAM once the queue is empty
     bool deferred_ = false; // nghttp2 waits for resume_data
     bool gone_ = false;     // dropped or abandoned: sends fail
+    bool counted_ = false;  // queue_ counts in the session's response bytes
 };
 
 } // namespace ssehub::h2

@@ -6,14 +6,13 @@ import os
 import re
 import shutil
 import signal
-import socket
-import ssl
 import subprocess
 import tempfile
 import time
 import unittest
 
 from harness import metrics, publish_ok, requires, stop_process, wait_until
+from h2_raw import CANCEL, DATA, END_STREAM, GOAWAY, HEADERS, RST_STREAM, RawH2
 from tls_support import TlsHubTestCase, h2_offered, tls_socket
 
 NGHTTP = shutil.which("nghttp")
@@ -49,99 +48,6 @@ class Nghttp:
     def close(self):
         stop_process(self.proc)
         self.out.close()
-
-
-def hpack_literal(index, value):
-    """One header field as HPACK "literal without indexing, indexed name" (RFC 7541 6.2.2),
-    the value as a plain string: nothing enters the decoder's dynamic table."""
-    out = bytearray()
-    if index < 15:
-        out.append(index)
-    else:
-        out += bytes([15, index - 15])  # index - 15 < 128 for the static table
-    value = value.encode()
-    assert len(value) < 127
-    out.append(len(value))
-    return bytes(out + value)
-
-
-def h2_frame(type_, flags, stream_id, payload=b""):
-    return len(payload).to_bytes(3, "big") + bytes([type_, flags]) + \
-        stream_id.to_bytes(4, "big") + payload
-
-
-DATA, HEADERS, RST_STREAM, SETTINGS, GOAWAY = 0, 1, 3, 4, 7
-END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
-CANCEL = 8
-
-
-class RawH2:
-    """A bare HTTP/2 client over TLS for what nghttp cannot do (a request that never ends):
-    requests go out as raw frames, frames that come back are collected per type and stream.
-    Response headers are not decoded (nghttp2 compresses them); bodies are read from DATA."""
-
-    def __init__(self, port):
-        self.sock = tls_socket(port, alpn=("h2",))
-        self.sock.settimeout(0.2)
-        self.buf = b""
-        self.frames = []  # (type, flags, stream id, payload)
-        self.closed = False
-        self.sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(SETTINGS, 0, 0))
-
-    def request(self, stream_id, method, path, end_stream, headers=()):
-        # :method GET (static 2) or POST (3), :scheme https (7), :path (4), :authority (1).
-        block = bytes([0x82 if method == "GET" else 0x83, 0x87])
-        block += hpack_literal(4, path) + hpack_literal(1, "127.0.0.1")
-        for index, value in headers:
-            block += hpack_literal(index, value)
-        flags = END_HEADERS | (END_STREAM if end_stream else 0)
-        self.sock.sendall(h2_frame(HEADERS, flags, stream_id, block))
-
-    def data(self, stream_id, payload, end_stream):
-        self.sock.sendall(h2_frame(DATA, END_STREAM if end_stream else 0, stream_id, payload))
-
-    def poll(self):
-        """Reads what has arrived (for at most 0.2 s) and parses whole frames."""
-        try:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                self.closed = True
-            self.buf += chunk
-        except (TimeoutError, socket.timeout, ssl.SSLWantReadError):
-            pass
-        while len(self.buf) >= 9:
-            length = int.from_bytes(self.buf[:3], "big")
-            if len(self.buf) < 9 + length:
-                break
-            type_, flags = self.buf[3], self.buf[4]
-            stream_id = int.from_bytes(self.buf[5:9], "big") & 0x7fffffff
-            payload = self.buf[9:9 + length]
-            self.buf = self.buf[9 + length:]
-            self.frames.append((type_, flags, stream_id, payload))
-            if type_ == SETTINGS and not flags & ACK:
-                self.sock.sendall(h2_frame(SETTINGS, ACK, 0))
-
-    def wait_for(self, pred, timeout=10.0, what="frames"):
-        def check():
-            self.poll()
-            return pred() or self.closed
-        wait_until(check, timeout, interval=0,
-                   message="%s not seen within %.0f s; frames: %r" % (what, timeout, self.frames))
-        if self.closed and not pred():
-            raise AssertionError("connection closed before %s; frames: %r" % (what, self.frames))
-
-    def of(self, type_, stream_id):
-        return [f for f in self.frames if f[0] == type_ and f[2] == stream_id]
-
-    def body(self, stream_id):
-        return b"".join(f[3] for f in self.of(DATA, stream_id))
-
-    def rst_code(self, stream_id):
-        rst = self.of(RST_STREAM, stream_id)
-        return int.from_bytes(rst[0][3], "big") if rst else None
-
-    def close(self):
-        self.sock.close()
 
 
 @requires(NGHTTP and H2LOAD, "nghttp2-client (nghttp, h2load) is not installed")

@@ -7,7 +7,7 @@ import json
 import subprocess
 import unittest
 
-from harness import (HubTestCase, hub_binary, http_request, metrics, one_line_reason, publish,
+from harness import (requires, HubTestCase, hub_binary, http_request, metrics, one_line_reason, publish,
                      publish_ok, wait_until)
 from tls_support import TlsHubTestCase, h2_offered
 
@@ -78,7 +78,7 @@ class EmptyTopic(HubTestCase):
         self.assert_next_event(client, "message", "null topic")
 
 
-@unittest.skipUnless(h2_offered(), "ssehub built without TLS or nghttp2")
+@requires(h2_offered(), "ssehub built without TLS or nghttp2")
 class NulOverH2(TlsHubTestCase):
     def test_nul_in_data_is_delivered_intact_over_h2(self):
         from test_h2 import RawH2  # noqa: E402 -- the raw HTTP/2 client of the h2 suite

@@ -13,8 +13,9 @@ import unittest
 import harness
 from harness import (Hub, SseClient, connect, http_request, metrics, publish_ok, read_all,
                      requires, run_cli, wait_until)
-from tls_support import (Certificate, client_context, TlsConn, TlsHubTestCase, TlsSseClient,
-                         have_tls, peer_common_name, tls_request, tls_socket)
+from tls_support import (Certificate, PtyProcess, client_context, encrypt_key, TlsConn,
+                         TlsHubTestCase, TlsSseClient, have_tls, peer_common_name, tls_request,
+                         tls_socket)
 
 
 def bad_client_hello():
@@ -213,6 +214,106 @@ class TlsCertificates(TlsTestCase):
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn("tls", r.stderr.lower())
 
+
+
+@requires(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")
+class TlsEncryptedKey(TlsTestCase):
+    """OpenSSL asks for the passphrase of an encrypted key on the terminal unless the program
+    answers for it: with a terminal, the loop (or --check-config) would wait for someone to type
+    (issue 16.6). ssehub refuses encrypted keys with one line, terminal or not."""
+
+    def encrypted_key(self):
+        path = os.path.join(self.cert.dir, "encrypted-key.pem")
+        encrypt_key(self.cert.key, path)
+        return path
+
+    def run_on_a_terminal(self, args, timeout=10):
+        p = PtyProcess([harness.hub_binary()] + args)
+        self.addCleanup(p.close)
+        status = p.wait(timeout)
+        self.assertNotIn("pass phrase", p.text().lower(), "OpenSSL prompted on the terminal")
+        self.assertIsNotNone(status, "still running after %d s; terminal: %r" % (timeout, p.text()))
+        return status, p.text()
+
+    def test_an_encrypted_key_is_a_one_line_error_at_start_and_for_check_config(self):
+        key = self.encrypted_key()
+        base = ["serve", "--listen", "tls:127.0.0.1:0", "--state-dir", self.cert.dir,
+                "--tls-cert", self.cert.cert, "--tls-key", key]
+        for extra in ([], ["--check-config"]):
+            with self.subTest(extra=extra):
+                status, text = self.run_on_a_terminal(base + extra)
+                self.assertEqual(status, 1, text)
+                lines = text.strip().splitlines()
+                self.assertEqual(len(lines), 1, text)
+                self.assertIn("TLS key %s is encrypted" % key, lines[0])
+                # Without a terminal too.
+                r = run_cli(base + extra)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("is encrypted", r.stderr)
+
+    def test_a_fifo_for_a_key_is_refused_not_waited_on(self):
+        # Opening a FIFO blocks until a writer comes: at start, or in the loop on SIGHUP.
+        fifo = os.path.join(self.cert.dir, "key-fifo")
+        os.mkfifo(fifo)
+        r = run_cli(["serve", "--listen", "tls:127.0.0.1:0", "--check-config",
+                     "--tls-cert", self.cert.cert, "--tls-key", fifo], timeout=10)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("cannot read TLS key %s: not a regular file" % fifo, r.stderr)
+
+    def test_an_encrypted_key_on_sighup_keeps_the_old_one_and_the_loop_goes_on(self):
+        port = free_port()
+        p = PtyProcess([harness.hub_binary(), "serve", "--state-dir", self.cert.dir,
+                        "--listen", "tls:127.0.0.1:%d" % port, "--listen", "127.0.0.1:0"] +
+                       self.cert.args())
+        self.addCleanup(p.close)
+        self.assertTrue(p.read_until(lambda t: len(harness.LISTEN_RE.findall(t)) == 2, 10),
+                        p.text())
+        plain = int(harness.LISTEN_RE.findall(p.text())[1].rsplit(":", 1)[1])
+        self.assertEqual(peer_common_name(port), "ssehub-test")
+        encrypt_key(self.cert.key, self.cert.key + ".new")
+        os.replace(self.cert.key + ".new", self.cert.key)
+        p.signal(signal.SIGHUP)
+        self.assertTrue(p.read_until(lambda t: "TLS reload failed" in t or "pass phrase" in
+                                     t.lower(), 10), p.text())
+        self.assertNotIn("pass phrase", p.text().lower(), "OpenSSL prompted on the terminal")
+        self.assertIn("is encrypted", p.text())
+        started = time.monotonic()
+        self.assertEqual(http_request(plain, "GET", "/healthz", timeout=2).status, 200)
+        self.assertLess(time.monotonic() - started, 1.0)
+        self.assertEqual(peer_common_name(port), "ssehub-test")  # the old certificate
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@requires(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")
+class TlsCiphers(TlsTestCase):
+    """TLS 1.2 offers ECDHE with AEAD ciphers only (issue 16.10): no CBC, no SHA-1 MAC."""
+
+    def s_client(self, port, *args, version="-tls1_2"):
+        r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                            "-servername", "localhost", version] + list(args),
+                           input=b"", capture_output=True, timeout=20)
+        return r.returncode, r.stdout.decode("utf-8", "replace")
+
+    def test_cbc_sha1_suites_are_refused_and_aead_ones_accepted(self):
+        _, port, _ = self.start_tls_hub()
+        for cipher in ("ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA",
+                       "ECDHE-ECDSA-AES128-SHA256", "AES128-SHA"):
+            with self.subTest(cipher=cipher):
+                rc, out = self.s_client(port, "-cipher", cipher)
+                self.assertNotEqual(rc, 0, out)
+                self.assertNotRegex(out, r"Cipher is %s\b" % cipher)
+        for cipher in ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"):
+            with self.subTest(cipher=cipher):
+                rc, out = self.s_client(port, "-cipher", cipher)
+                self.assertEqual(rc, 0, out)
+                self.assertRegex(out, r"Cipher is %s\b" % cipher)
+        rc, out = self.s_client(port, version="-tls1_3")  # TLS 1.3 keeps its default suites
+        self.assertEqual(rc, 0, out)
 
 
 @requires(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")

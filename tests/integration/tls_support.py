@@ -147,3 +147,70 @@ class TlsHubTestCase(HubTestCase):
         hub = self.start_hub(*(self.cert.args() + list(args)),
                              listen=("tls:127.0.0.1:0", "127.0.0.1:0"))
         return hub, hub.tcp_ports[0], hub.tcp_ports[1]
+
+
+def encrypt_key(key, out, passphrase="secret"):
+    """Writes `key` to `out` encrypted (AES-256, PEM) with `passphrase`."""
+    subprocess.run(["openssl", "pkey", "-in", key, "-out", out, "-aes256", "-passout",
+                    "pass:" + passphrase], check=True, capture_output=True, timeout=30)
+
+
+class PtyProcess:
+    """A process with a terminal of its own (pty.fork: the pty is its controlling terminal,
+    /dev/tty and its standard streams), as when someone starts it by hand. OpenSSL asks for a
+    passphrase on /dev/tty; what the process writes is read from the pty's master side."""
+
+    def __init__(self, argv):
+        import pty
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: nothing of the test runs here
+            try:
+                os.execv(argv[0], argv)
+            finally:
+                os._exit(127)
+        self.out = b""
+        self.status = None
+
+    def read_until(self, pred, timeout):
+        """Reads the terminal until pred(text) or `timeout` s: True when pred held."""
+        import select
+        deadline = time.monotonic() + timeout
+        while not pred(self.text()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            ready, _, _ = select.select([self.fd], [], [], min(left, 0.1))
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:  # EIO: the child closed the terminal (exited)
+                    chunk = b""
+                if not chunk:
+                    return pred(self.text())
+                self.out += chunk
+        return True
+
+    def text(self):
+        return self.out.decode("utf-8", "replace")
+
+    def wait(self, timeout):
+        """The exit status within `timeout` s (os.waitstatus_to_exitcode), or None."""
+        deadline = time.monotonic() + timeout
+        while self.status is None and time.monotonic() < deadline:
+            self.read_until(lambda _: False, 0.05)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.status = os.waitstatus_to_exitcode(status)
+        return self.status
+
+    def signal(self, sig):
+        if self.status is None:
+            os.kill(self.pid, sig)
+
+    def close(self):
+        if self.status is None:
+            import signal
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.status = -9
+        os.close(self.fd)
