@@ -1,5 +1,7 @@
 #include "cli/url.hpp"
 
+#include "cli/event_format.hpp"
+
 namespace ssehub::cli {
 
 namespace {
@@ -50,6 +52,18 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     if (!text.starts_with(scheme)) {
         error = "'" + std::string(text) + "' is not http://HOST[:PORT] or unix:/path";
         return std::nullopt;
+    }
+    // The host and path go into the request line and the Host header: a space, CR, LF or any
+    // other control byte there would split or forge them. Spaces are refused rather than
+    // percent-encoded, so the URL means what it says; write %20 for one.
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c == 0x7f) {
+            error = "'" + printable(text) +
+                    "' contains a space or a control character "
+                    "(write a space in a path as %20)";
+            return std::nullopt;
+        }
     }
     std::string_view rest = text.substr(scheme.size());
     size_t slash = rest.find('/');
