@@ -103,7 +103,9 @@ std::variant<RedisUrl, std::string> RedisUrl::parse(std::string_view text) {
 }
 
 std::string RedisUrl::to_string() const {
-    if (kind == Kind::Unix) return "unix:" + path;
+    // parse() drops the "//" of "unix:///path", so a path that itself starts with "//" is
+    // written after one, to read back the same.
+    if (kind == Kind::Unix) return (path.starts_with("//") ? "unix://" : "unix:") + path;
     std::string out = "redis://";
     if (!user.empty()) out += user + "@";
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
