@@ -9,7 +9,10 @@ namespace {
 
 std::string seconds_text(uint64_t ms) {
     std::string s = std::to_string(ms / 1000);
-    if (ms % 1000) s += "." + std::to_string(ms % 1000 / 100);
+    if (ms % 1000) {
+        s += '.'; // appended apart: GCC 12 -O3 misreads "." + std::string as overlapping
+        s += std::to_string(ms % 1000 / 100);
+    }
     return s + " s";
 }
 

@@ -125,6 +125,21 @@ class StateFileTest(unittest.TestCase):
             proc.stderr.close()
 
 
+class BenchOptionsTest(unittest.TestCase):
+    def test_bench_refuses_nan_for_rates_and_timeouts(self):
+        build = os.environ.get("SSEHUB_BUILD_DIR") or os.path.dirname(hub_binary())
+        bench = os.path.join(build, "bench", "ssehub-bench")
+        self.assertTrue(os.path.exists(bench), bench)
+        for option in ("--rate", "--duration", "--connect-timeout", "--event-timeout",
+                       "--drain-timeout"):
+            for value in ("nan", "-nan", "inf"):
+                with self.subTest(option=option, value=value):
+                    r = subprocess.run([bench, option, value, "--url", "http://127.0.0.1:1/"],
+                                       capture_output=True, text=True, timeout=10)
+                    self.assertNotEqual(r.returncode, 0, r.stdout)
+                    self.assertIn(option, r.stderr)
+
+
 class SilentServer:
     """Accepts TCP connections on 127.0.0.1 and never answers."""
 
