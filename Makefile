@@ -38,8 +38,8 @@ install: deps
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream fuzz_stream_entry \
-	fuzz_h2_session
+FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream
+FUZZ_TARGETS += fuzz_redis_url fuzz_prometheus_text fuzz_stream_entry fuzz_h2_session
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DFUZZ=ON -DSANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
@@ -49,7 +49,7 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz $(BUILD)-release
 
 # Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
 # limit server, then scale-out on Redis when redis-server is installed: one node alone vs one

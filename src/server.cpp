@@ -76,7 +76,7 @@ std::string read_password(const std::string& path) {
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
     // Both may throw (token file, certificate): before the loop exists, so nothing leaks, and
     // --check-config finds a bad certificate too.
-    apply(config);
+    apply(config, load(config));
     start_tls();
     uv_loop_init(&loop_);
     ctx_.loop = &loop_;
@@ -92,23 +92,27 @@ Server::~Server() {
     uv_loop_close(&loop_);
 }
 
-void Server::apply(const config::Config& c) {
-    log::set_level(c.log_level);
-    http::PublishPolicy policy;
+Server::Loaded Server::load(const config::Config& c) {
+    Loaded loaded;
     for (const std::string& range : c.publish_allow)
-        policy.allow.push_back(*config::Cidr::parse(range));
-    if (!c.token_file.empty()) policy.tokens = read_tokens(c.token_file);
-    std::string password;
-    if (!c.redis_password_file.empty()) password = read_password(c.redis_password_file);
-    redis_password_ = password;
-    ctx_.publish = std::move(policy);
+        loaded.publish.allow.push_back(*config::Cidr::parse(range));
+    if (!c.token_file.empty()) loaded.publish.tokens = read_tokens(c.token_file);
+    if (!c.redis_password_file.empty())
+        loaded.redis_password = read_password(c.redis_password_file);
+    return loaded;
+}
+
+void Server::apply(const config::Config& c, Loaded loaded) {
+    log::set_level(c.log_level);
+    redis_password_ = loaded.redis_password;
+    ctx_.publish = std::move(loaded.publish);
     ctx_.config = c;
     ctx_.read_limits = http::ReadLimits{c.max_header_bytes, c.max_event_bytes};
     ctx_.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
     if (c.cors_origin != "*") ctx_.cors_headers += "Vary: Origin\r\n";
     if (hub_) hub_->set_limits(hub_limits(c));
 #ifdef SSEHUB_HAVE_REDIS
-    if (redis_) redis_->apply(c, password);
+    if (redis_) redis_->apply(c, redis_password_);
 #endif
 }
 
@@ -220,10 +224,9 @@ void Server::reload_tls(const config::Config& next) {
 #ifdef SSEHUB_HAVE_TLS
     if (!tls_) return;
     std::string error;
-    if (tls_->reload(next.tls_cert, next.tls_key, error))
-        log::info("reloaded TLS certificate " + next.tls_cert);
-    else
-        log::error("TLS reload failed, keeping the old certificate: " + error);
+    if (!tls_->reload(next.tls_cert, next.tls_key, error))
+        throw std::runtime_error("TLS certificate not reloaded: " + error);
+    log::info("reloaded TLS certificate " + next.tls_cert);
 #else
     (void)next;
 #endif
@@ -293,8 +296,9 @@ void Server::reload() {
         next->redis = ctx_.config.redis;
         next->redis_stream = ctx_.config.redis_stream;
         next->io_uring = ctx_.config.io_uring;
-        apply(*next); // also re-reads the token file
+        Loaded loaded = load(*next); // the token and password files
         reload_tls(*next);
+        apply(*next, std::move(loaded));
         log::info("reloaded configuration");
     } catch (const std::exception& e) {
         log::error(std::string("reload failed, keeping the old configuration: ") + e.what());

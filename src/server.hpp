@@ -55,11 +55,19 @@ class Server {
     void maybe_finish_shutdown();
     void close_loop_handles();
     void reload();
-    void apply(const config::Config& config);
+    // What a configuration names in other files (tokens, the Redis password): read by load(),
+    // which throws and changes nothing, then put in force by apply(), which cannot fail. So a
+    // reload is all or nothing.
+    struct Loaded {
+        http::PublishPolicy publish;
+        std::string redis_password;
+    };
+    static Loaded load(const config::Config& config);
+    void apply(const config::Config& config, Loaded loaded);
     void raise_fd_limit();
     std::string start_send_batch();
     void start_tls();
-    void reload_tls(const config::Config& next);
+    void reload_tls(const config::Config& next); // throws, keeping the old certificate
 
     uv_loop_t loop_;
     metrics::Metrics metrics_;

@@ -17,6 +17,20 @@ uint32_t Options::planned_events() const {
     return static_cast<uint32_t>(std::llround(rate * duration_s));
 }
 
+namespace {
+
+// CLI::Range and CLI::PositiveNumber let "nan" through (no comparison with NaN is true).
+const CLI::Validator finite_number(
+    [](std::string& text) -> std::string {
+        char* end = nullptr;
+        double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+        bool ok = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v);
+        return ok ? std::string() : "'" + text + "' is not a finite number";
+    },
+    "");
+
+} // namespace
+
 ParsedOptions parse_options(int argc, char** argv) {
     ParsedOptions out;
     Options& o = out.options;
@@ -51,9 +65,11 @@ ParsedOptions parse_options(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::IsMember({"wait", "open"}));
     app.add_option("-r,--rate", o.rate, "events per second (open mode)")
+        ->check(finite_number)
         ->capture_default_str()
         ->check(CLI::Range(0.001, 1e7));
     app.add_option("-d,--duration", o.duration_s, "seconds of publishing (open mode)")
+        ->check(finite_number)
         ->capture_default_str()
         ->check(CLI::Range(0.001, 1e6));
     app.add_option("-p,--publishers", o.publishers, "publisher connections")
@@ -72,14 +88,17 @@ ParsedOptions parse_options(int argc, char** argv) {
                    "pause between the last stream open and the first event")
         ->capture_default_str();
     app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to open every stream")
+        ->check(finite_number)
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("--event-timeout", o.event_timeout_s,
                    "wait mode: seconds for one event to reach every subscriber")
+        ->check(finite_number)
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("--drain-timeout", o.drain_timeout_s,
                    "open mode: seconds to wait for deliveries after the last publish")
+        ->check(finite_number)
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("--server-pid", o.server_pid,

@@ -3,6 +3,8 @@
 #include "cli/url.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdlib>
 
 namespace ssehub::cli {
 
@@ -38,9 +40,38 @@ const CLI::Validator at_least_one(
     [](std::string& text) -> std::string {
         bool digits = !text.empty() && text.size() <= 18 &&
                       text.find_first_not_of("0123456789") == std::string::npos;
-        return digits && text.find_first_not_of('0') != std::string::npos
-                   ? std::string()
-                   : "'" + text + "' is not a whole number of at least 1";
+        if (!digits || text.find_first_not_of('0') == std::string::npos)
+            return "'" + text + "' is not a whole number of at least 1";
+        text = std::to_string(std::stoull(text)); // CLI11 would read a leading 0 as octal
+        return {};
+    },
+    "");
+
+// Seconds: a finite decimal number from 0 to max. CLI::Range alone lets "nan" through (no
+// comparison with NaN is true).
+CLI::Validator seconds_up_to(double max) {
+    return CLI::Validator(
+        [max](std::string& text) -> std::string {
+            char* end = nullptr;
+            double v = text.empty() ? -1 : std::strtod(text.c_str(), &end);
+            bool ok = end == text.c_str() + text.size() &&
+                      text.find_first_not_of("0123456789.") == std::string::npos &&
+                      std::isfinite(v) && v >= 0 && v <= max;
+            return ok ? std::string()
+                      : "'" + text + "' is not a number of seconds from 0 to " +
+                            std::to_string(static_cast<long>(max));
+        },
+        "");
+}
+
+const CLI::Validator timeout_check(
+    [](std::string& text) -> std::string {
+        bool digits = !text.empty() && text.size() <= 4 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+        unsigned v = digits ? static_cast<unsigned>(std::stoul(text)) : 0;
+        if (v < 1 || v > 3600) return "'" + text + "' is not a whole number from 1 to 3600";
+        text = std::to_string(v); // CLI11 would read a leading 0 as octal
+        return {};
     },
     "");
 
@@ -100,8 +131,14 @@ void declare_subscribe(CLI::App& app, ClientOptions& o) {
             ->type_name("ID");
     cmd->add_flag("--json", o.json, "One JSON object a line: {\"id\":..,\"event\":..,\"data\":..}");
     cmd->add_option("--max-events", o.max_events, "Exit 0 after printing N events")
-        ->check(at_least_one)
+        ->transform(at_least_one)
         ->type_name("N");
+    cmd->add_option("--timeout", o.timeout_s,
+                    "Seconds to connect and receive the answer's headers, on each (re)connect; "
+                    "the stream itself may then stay idle for any time")
+        ->transform(timeout_check)
+        ->type_name("SECONDS")
+        ->capture_default_str();
     cmd->callback([&o, last_id] {
         o.command = ClientCommand::Subscribe;
         if (last_id->count()) o.last_event_id = last_id->as<std::string>();
@@ -115,7 +152,7 @@ void declare_stats(CLI::App& app, ClientOptions& o) {
     cmd->add_flag("--json", o.json, "Print the summary as one JSON object");
     cmd->add_option("--interval", o.interval_s,
                     "Seconds between the two samples that measure events/s (0: one sample)")
-        ->check(CLI::Range(0.0, 3600.0).description(""))
+        ->check(seconds_up_to(3600))
         ->type_name("SECONDS")
         ->capture_default_str();
     cmd->callback([&o] { o.command = ClientCommand::Stats; });

@@ -28,6 +28,8 @@ struct ClientOptions {
     std::vector<std::string> topics;
     std::optional<std::string> last_event_id;
     uint64_t max_events = 0; // 0: no limit
+    // Seconds to connect and get the answer's head; the stream may then stay idle forever.
+    unsigned timeout_s = 10;
 
     // subscribe and stats
     bool json = false;

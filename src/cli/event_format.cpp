@@ -36,7 +36,13 @@ std::string printable(std::string_view text) {
 
 std::string format_human(const SseEvent& event) {
     std::string out;
-    if (!event.id.empty()) out += "[" + printable(event.id) + "] ";
+    // Appended piece by piece: `"[" + printable(...)` inserts at the front of a temporary,
+    // which GCC 12 at -O2 misreads as an overlapping copy (-Wrestrict, a false positive).
+    if (!event.id.empty()) {
+        out += '[';
+        out += printable(event.id);
+        out += "] ";
+    }
     out += printable(event.type);
     out += ':';
     std::string_view data = event.data;

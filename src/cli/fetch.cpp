@@ -39,7 +39,10 @@ std::string one_line_reason(const FetchResult& r) {
     std::string out = std::to_string(r.head.status);
     if (line.empty()) line = r.head.reason;
     if (line.size() > 300) line = line.substr(0, 300);
-    if (!line.empty()) out += " " + std::string(line);
+    if (!line.empty()) {
+        out += ' '; // not `" " + std::string(line)`: GCC 12's -Wrestrict misreads that (-O3)
+        out += line;
+    }
     return out;
 }
 

@@ -9,7 +9,10 @@ namespace {
 
 std::string seconds_text(uint64_t ms) {
     std::string s = std::to_string(ms / 1000);
-    if (ms % 1000) s += "." + std::to_string(ms % 1000 / 100);
+    if (ms % 1000) {
+        s += '.'; // appended apart: GCC 12 -O3 misreads "." + std::string as overlapping
+        s += std::to_string(ms % 1000 / 100);
+    }
     return s + " s";
 }
 
@@ -33,21 +36,25 @@ HttpExchange::HttpExchange(uv_loop_t* loop, const Url& url, Handlers handlers)
     : loop_(loop), url_(url), handlers_(std::move(handlers)) {}
 
 HttpExchange* HttpExchange::start(uv_loop_t* loop, const Url& url, const Request& request,
-                                  Handlers handlers, uint64_t timeout_ms) {
+                                  Handlers handlers, uint64_t timeout_ms,
+                                  uint64_t head_timeout_ms) {
     auto* x = new HttpExchange(loop, url, std::move(handlers));
-    x->begin(request, timeout_ms);
+    x->begin(request, timeout_ms, head_timeout_ms);
     return x;
 }
 
-void HttpExchange::begin(const Request& request, uint64_t timeout_ms) {
+void HttpExchange::begin(const Request& request, uint64_t timeout_ms, uint64_t head_timeout_ms) {
     request_bytes_ = serialize(url_, request);
     uv_timer_init(loop_, &timer_);
     timer_.data = this;
     ++open_handles_;
     timeout_ms_ = timeout_ms;
+    head_timeout_ms_ = head_timeout_ms;
     if (timeout_ms > 0) deadline_ms_ = uv_now(loop_) + timeout_ms;
-    connect_wait_ms_ =
-        timeout_ms > 0 && timeout_ms < connect_timeout_ms ? timeout_ms : connect_timeout_ms;
+    if (head_timeout_ms > 0) head_deadline_ms_ = uv_now(loop_) + head_timeout_ms;
+    connect_wait_ms_ = connect_timeout_ms;
+    for (uint64_t bound : {timeout_ms, head_timeout_ms})
+        if (bound > 0 && bound < connect_wait_ms_) connect_wait_ms_ = bound;
     uv_timer_start(&timer_, on_timer, connect_wait_ms_, 0);
 
     if (url_.is_unix) {
@@ -127,12 +134,7 @@ void HttpExchange::on_connect(uv_connect_t* req, int status) noexcept {
 
 void HttpExchange::on_connected() {
     connected_ = true;
-    if (deadline_ms_ == 0) {
-        uv_timer_stop(&timer_);
-    } else {
-        uint64_t now = uv_now(loop_);
-        uv_timer_start(&timer_, on_timer, deadline_ms_ > now ? deadline_ms_ - now : 0, 0);
-    }
+    arm_timer();
     uv_buf_t buf = uv_buf_init(request_bytes_.data(), static_cast<unsigned>(request_bytes_.size()));
     write_req_.data = this;
     int err = uv_write(&write_req_, &stream_.stream, &buf, 1, on_write);
@@ -177,6 +179,7 @@ void HttpExchange::on_bytes(std::string_view bytes) {
     try {
         if (!head_delivered_ && state != ResponseReader::State::Head) {
             head_delivered_ = true;
+            arm_timer(); // the head deadline is met
             if (handlers_.on_head) handlers_.on_head(reader_.head());
         }
         if (!done_ && !body.empty() && handlers_.on_body) handlers_.on_body(body);
@@ -207,10 +210,28 @@ void HttpExchange::on_timer(uv_timer_t* timer) noexcept {
     } else if (!x->connected_) {
         x->finish("cannot connect to " + x->url_.text + ": no connection within " +
                   seconds_text(x->connect_wait_ms_));
+    } else if (!x->head_delivered_ && x->head_deadline_ms_ != 0 &&
+               (x->deadline_ms_ == 0 || x->head_deadline_ms_ <= x->deadline_ms_)) {
+        x->finish("no answer from " + x->url_.text + " within " +
+                  seconds_text(x->head_timeout_ms_));
     } else {
         x->finish("no complete answer from " + x->url_.text + " within " +
                   seconds_text(x->timeout_ms_));
     }
+}
+
+// Once connected: the timer waits for the nearer of the deadlines still ahead.
+void HttpExchange::arm_timer() {
+    uint64_t deadline = deadline_ms_;
+    if (!head_delivered_ && head_deadline_ms_ != 0 &&
+        (deadline == 0 || head_deadline_ms_ < deadline))
+        deadline = head_deadline_ms_;
+    if (deadline == 0) {
+        uv_timer_stop(&timer_);
+        return;
+    }
+    uint64_t now = uv_now(loop_);
+    uv_timer_start(&timer_, on_timer, deadline > now ? deadline - now : 0, 0);
 }
 
 void HttpExchange::fail_soon(std::string error) {

@@ -36,10 +36,12 @@ class HttpExchange {
     };
 
     // Connects and sends the request. `timeout_ms` bounds the whole exchange (0: no bound);
-    // connecting is always bounded by connect_timeout_ms. Never calls a handler before it
-    // returns.
+    // `head_timeout_ms` bounds connecting and the response head only (0: no bound), so a body
+    // may then take forever (an event stream); connecting is always bounded by
+    // connect_timeout_ms. Never calls a handler before it returns.
     static HttpExchange* start(uv_loop_t* loop, const Url& url, const Request& request,
-                               Handlers handlers, uint64_t timeout_ms);
+                               Handlers handlers, uint64_t timeout_ms,
+                               uint64_t head_timeout_ms = 0);
     // Stops at once; no handler is called any more. Idempotent.
     void cancel();
 
@@ -49,9 +51,10 @@ class HttpExchange {
     HttpExchange(uv_loop_t* loop, const Url& url, Handlers handlers);
     ~HttpExchange() = default;
 
-    void begin(const Request& request, uint64_t timeout_ms);
+    void begin(const Request& request, uint64_t timeout_ms, uint64_t head_timeout_ms);
     void connect_to(const sockaddr* addr);
     void on_connected();
+    void arm_timer();
     void on_bytes(std::string_view bytes);
     void on_eof();
     void finish(const std::string& error);
@@ -75,6 +78,8 @@ class HttpExchange {
     uint64_t timeout_ms_ = 0;
     uint64_t connect_wait_ms_ = 0;
     uint64_t deadline_ms_ = 0; // loop time at which the exchange gives up; 0: never
+    uint64_t head_timeout_ms_ = 0;
+    uint64_t head_deadline_ms_ = 0; // loop time by which the head must be in; 0: never
     ResponseReader reader_;
     bool connected_ = false;
     bool head_delivered_ = false;

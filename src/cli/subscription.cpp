@@ -65,7 +65,8 @@ void Subscription::connect() {
     handlers.on_head = [this](const ResponseHead& head) { on_head(head); };
     handlers.on_body = [this](std::string_view bytes) { on_body(bytes); };
     handlers.on_done = [this](const std::string& error) { on_done(error); };
-    exchange_ = HttpExchange::start(&loop_, url_, request, std::move(handlers), 0);
+    exchange_ = HttpExchange::start(&loop_, url_, request, std::move(handlers), 0,
+                                    uint64_t{options_.timeout_s} * 1000);
 }
 
 void Subscription::on_head(const ResponseHead& head) {

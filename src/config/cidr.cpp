@@ -27,6 +27,15 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
             return std::nullopt;
         c.prefix = prefix;
     }
+    // An IPv4-mapped entry (::ffff:a.b.c.d/96+n) means the IPv4 range a.b.c.d/n: stored as
+    // that, it matches IPv4 peers on IPv4 and on dual-stack sockets alike.
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (c.v6 && c.prefix >= 96 && std::memcmp(c.addr.data(), mapped, 12) == 0) {
+        std::memmove(c.addr.data(), c.addr.data() + 12, 4);
+        std::memset(c.addr.data() + 4, 0, 12);
+        c.v6 = false;
+        c.prefix -= 96;
+    }
     return c;
 }
 

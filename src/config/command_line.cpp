@@ -10,16 +10,45 @@
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <optional>
+#include <utility>
 
 namespace ssehub::config {
 
 namespace {
 
-const CLI::Validator size_check(
-    [](std::string& text) -> std::string {
-        return parse_size(text) ? std::string() : "'" + text + "' is not a size (bytes, or K/M/G)";
-    },
-    "SIZE");
+std::string size_text(uint64_t bytes) {
+    for (auto [shift, suffix] : {std::pair{30, "G"}, {20, "M"}, {10, "K"}})
+        if (bytes >= (1ull << shift) && bytes % (1ull << shift) == 0)
+            return std::to_string(bytes >> shift) + suffix;
+    return std::to_string(bytes);
+}
+
+// A SIZE from min to max bytes. The upper bounds keep sums of limits far from overflowing.
+CLI::Validator size_within(uint64_t min, uint64_t max) {
+    return CLI::Validator(
+        [min, max](std::string& text) -> std::string {
+            std::optional<size_t> bytes = parse_size(text);
+            if (bytes && *bytes >= min && *bytes <= max) return "";
+            return "'" + text + "' is not a size from " + size_text(min) + " to " + size_text(max) +
+                   " (bytes, or K/M/G)";
+        },
+        "SIZE");
+}
+
+// A whole number from min to max. CLI11 alone would read "-3" into an unsigned count (strtoull
+// wraps it) and "010" as octal; the text is rewritten to plain decimal before it converts.
+CLI::Validator whole_number(uint64_t min, uint64_t max) {
+    return CLI::Validator(
+        [min, max](std::string& text) -> std::string {
+            std::optional<uint64_t> n = parse_whole_number(text);
+            if (!n || *n < min || *n > max)
+                return "'" + text + "' is not a whole number from " + std::to_string(min) + " to " +
+                       std::to_string(max);
+            text = std::to_string(*n);
+            return "";
+        },
+        "N");
+}
 
 const CLI::Validator cidr_check(
     [](std::string& text) -> std::string {
@@ -33,6 +62,8 @@ const CLI::Validator listen_check(
         size_t colon = text.rfind(':');
         if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
             return "'" + text + "' is not ADDR:PORT, [IPv6]:PORT or unix:/path";
+        std::optional<uint64_t> port = parse_whole_number(std::string_view(text).substr(colon + 1));
+        if (!port || *port > 65535) return "'" + text + "': the port is not 0 to 65535";
         return "";
     },
     "ADDR:PORT");
@@ -77,33 +108,35 @@ void declare_serve_options(CLI::App& serve, Config& c, SizeOptions& sizes) {
     serve.add_option("--state-dir", c.state_dir, "Directory for the event id high-water mark")
         ->capture_default_str();
     serve.add_option("--heartbeat", c.heartbeat_s, "Idle seconds before a heartbeat comment")
-        ->check(CLI::Range(1u, 86400u))
+        ->transform(whole_number(1, 86400))
         ->capture_default_str();
     serve.add_option("--retry-ms", c.retry_ms, "retry: value sent at stream start (ms)")
-        ->check(CLI::Range(0u, 86400000u))
+        ->transform(whole_number(0, 86400000))
         ->capture_default_str();
     serve.add_option("--history-events", c.history_events, "Events retained for replay")
+        ->transform(whole_number(0, 10000000))
         ->capture_default_str();
     serve.add_option("--history-bytes", sizes.history_bytes, "Bytes retained for replay (SIZE)")
-        ->check(size_check)
+        ->check(size_within(0, 64ull << 30))
         ->capture_default_str();
     serve.add_option("--max-subscribers", c.max_subscribers, "Concurrent subscribers")
+        ->transform(whole_number(1, 10000000))
         ->capture_default_str();
     serve.add_option("--max-header-bytes", sizes.max_header_bytes, "Request line + headers (SIZE)")
-        ->check(size_check)
+        ->check(size_within(64, 16u << 20))
         ->capture_default_str();
     serve
         .add_option("--max-event-bytes", sizes.max_event_bytes, "Request body / event data (SIZE)")
-        ->check(size_check)
+        ->check(size_within(1, 1u << 30))
         ->capture_default_str();
     serve
         .add_option("--request-timeout", c.request_timeout_s, "Seconds to receive a whole request")
-        ->check(CLI::Range(1u, 3600u))
+        ->transform(whole_number(1, 3600))
         ->capture_default_str();
     serve
         .add_option("--max-queued-bytes", sizes.max_queued_bytes,
                     "Output queued per subscriber before it is dropped (SIZE)")
-        ->check(size_check)
+        ->check(size_within(1u << 10, 64ull << 30))
         ->capture_default_str();
     serve
         .add_option("--publish-allow", c.publish_allow,
@@ -114,7 +147,7 @@ void declare_serve_options(CLI::App& serve, Config& c, SizeOptions& sizes) {
     serve.add_option("--cors-origin", c.cors_origin, "Access-Control-Allow-Origin")
         ->capture_default_str();
     serve.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds to flush output on SIGTERM")
-        ->check(CLI::Range(0u, 3600u))
+        ->transform(whole_number(0, 3600))
         ->capture_default_str();
     serve.add_option("--log-level", sizes.log_level, "error, warn, info or debug")
         ->check(CLI::Validator(

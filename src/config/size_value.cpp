@@ -25,12 +25,18 @@ std::optional<size_t> parse_size(std::string_view text) {
         break;
     }
     if (scale != 1) text.remove_suffix(1);
-    if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
+    std::optional<uint64_t> value = parse_whole_number(text);
+    if (!value || *value > UINT64_MAX / scale) return std::nullopt;
+    return static_cast<size_t>(*value * scale);
+}
+
+std::optional<uint64_t> parse_whole_number(std::string_view text) {
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
     uint64_t value = 0;
     auto r = std::from_chars(text.data(), text.data() + text.size(), value);
     if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
-    if (value > UINT64_MAX / scale) return std::nullopt;
-    return static_cast<size_t>(value * scale);
+    return value;
 }
 
 } // namespace ssehub::config

@@ -127,7 +127,13 @@ std::string Listener::address() const {
     if (addr.ss_family == AF_INET6) {
         auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
         uv_ip6_name(a, ip, sizeof ip);
-        return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a->sin6_port));
+        // Appended piece by piece: GCC 12 at -O3 misreads "[" + std::string(...) as an
+        // overlapping copy (-Wrestrict, a false positive).
+        std::string out = "[";
+        out += ip;
+        out += "]:";
+        out += std::to_string(ntohs(a->sin6_port));
+        return out;
     }
     auto* a = reinterpret_cast<sockaddr_in*>(&addr);
     uv_ip4_name(a, ip, sizeof ip);

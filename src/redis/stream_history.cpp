@@ -51,7 +51,8 @@ void StreamHistory::send(Page* p) {
         std::string from = p->from.to_string();
         p->replies_due += c.command(*p, {"XRANGE", options_.stream, from, "+", "COUNT", count});
     } else {
-        std::string after = "(" + p->from.to_string();
+        std::string after = "("; // appended apart: GCC 12 -O3 misreads "(" + std::string
+        after += p->from.to_string();
         p->replies_due += c.command(*p, {"XRANGE", options_.stream, after, "+", "COUNT", count});
     }
     if (p->replies_due != (p->first ? 2 : 1)) p->failed = true;

@@ -32,6 +32,21 @@ void make_dirs(const std::string& dir) {
 
 } // namespace
 
+std::optional<uint64_t> IdSource::parse_mark(std::string_view text) {
+    // Exactly what persist() writes: "mark <ms>\n". Anything else (a sign, an exponent,
+    // trailing words, a number past max_mark) means the file is not ours or is damaged.
+    if (!text.starts_with("mark ") || !text.ends_with('\n')) return std::nullopt;
+    text.remove_prefix(5);
+    text.remove_suffix(1);
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    uint64_t mark = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), mark);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || mark > max_mark)
+        return std::nullopt;
+    return mark;
+}
+
 IdSource::IdSource(const std::string& state_dir, uint64_t wall_ms) {
     std::string dir = state_dir.empty() ? "." : state_dir;
     make_dirs(dir);
@@ -41,14 +56,15 @@ IdSource::IdSource(const std::string& state_dir, uint64_t wall_ms) {
     int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         char buf[64];
-        ssize_t n = read(fd, buf, sizeof buf - 1);
+        ssize_t n = read(fd, buf, sizeof buf);
         close(fd);
-        std::string_view text(buf, n > 0 ? static_cast<size_t>(n) : 0);
-        // "mark <ms>\n"; anything else means the file is not ours or is damaged.
-        if (!text.starts_with("mark ") ||
-            std::from_chars(text.data() + 5, text.data() + text.size(), mark).ec != std::errc())
+        if (n < 0) throw error("cannot read state file", path_);
+        std::optional<uint64_t> read_mark = parse_mark({buf, static_cast<size_t>(n)});
+        if (!read_mark)
             throw std::runtime_error("state file " + path_ +
-                                     " is damaged; move it away to start a new id sequence");
+                                     " is damaged (not 'mark <ms>'); move it away to start a "
+                                     "new id sequence");
+        mark = *read_mark;
     } else if (errno != ENOENT) {
         throw error("cannot read state file", path_);
     }

@@ -10,16 +10,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ssehub::sse {
 
 class IdSource {
   public:
     static constexpr uint64_t lease_ms = 10000;
+    // The largest mark a state file may hold: 10^15 ms is the year 33658, so a larger one was
+    // not written by a hub, and the sums mark + lease_ms stay far from overflowing.
+    static constexpr uint64_t max_mark = 999999999999999;
 
     // Creates the directory if missing and reads the mark; throws std::runtime_error with a
     // one-line reason when the directory or the file cannot be used.
     IdSource(const std::string& state_dir, uint64_t wall_ms);
+
+    // The mark in the text of a state file, or nothing when the text is damaged.
+    static std::optional<uint64_t> parse_mark(std::string_view text);
 
     // The next id, or nothing when the mark cannot be written (then no id is safe to issue).
     std::optional<EventId> next(uint64_t wall_ms);

@@ -66,3 +66,23 @@ TEST_CASE("a damaged state file is refused with a clear reason") {
     CHECK_THROWS_WITH_AS(IdSource(dir, 1), doctest::Contains("damaged"), std::runtime_error);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a state file holds exactly 'mark <ms>': no overflow, sign, exponent or trailing words") {
+    CHECK(IdSource::parse_mark("mark 123\n") == 123u);
+    CHECK(IdSource::parse_mark("mark 999999999999999\n") == IdSource::max_mark);
+    for (const char* text :
+         {"mark 18446744073709551615\n", "mark 18446744073709551616\n", "mark 1000000000000000\n",
+          "mark 123 junk\n", "mark 1e5\n", "mark -5\n", "mark +5\n", "mark 0x10\n", "mark \n",
+          "mark 123", "mark 123\n\n", "mark  123\n", "", "garbage\n"})
+        CHECK_MESSAGE(!IdSource::parse_mark(text), text);
+    std::string dir = temp_dir();
+    std::ofstream(dir + "/ssehub.state") << "mark 18446744073709551615\n";
+    std::string message;
+    try {
+        IdSource ids(dir, 1);
+    } catch (const std::runtime_error& e) {
+        message = e.what();
+    }
+    CHECK(message.find(dir + "/ssehub.state is damaged") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
