@@ -56,12 +56,15 @@ class Endpoints(HubTestCase):
                 self.assertEqual(r.status, 405)
                 self.assertIn("POST", r.headers.get("allow", "").upper())
 
-    def test_root_page_is_html_that_uses_eventsource(self):
+    def test_root_page_is_html_that_reads_the_event_stream(self):
         r = http_request(self.hub.addr, "GET", "/")
         self.assertEqual(r.status, 200)
         self.assertRegex(r.headers.get("content-type", ""), r"^text/html\b")
         page = r.body.decode("utf-8")
-        self.assertIn("EventSource", page)
+        # It reads /events itself (fetch and a stream reader, so it sees every event type) and
+        # resumes with Last-Event-ID; tests/browser/browser.test.mjs proves it in Chromium.
+        self.assertIn("text/event-stream", page)
+        self.assertIn("Last-Event-ID", page)
         self.assertRegex(page, r"(?i)<html")
         # no external assets: everything the page needs is inline
         self.assertIsNone(re.search(r"""(?i)(src|href)\s*=\s*["']?(https?:)?//""", page))
@@ -70,7 +73,7 @@ class Endpoints(HubTestCase):
         r = http_request(self.hub.addr, "GET", "/", {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
         self.assertEqual(r.status, 200)
-        self.assertIn("EventSource", r.body.decode("utf-8"))
+        self.assertIn("<title>ssehub</title>", r.body.decode("utf-8"))
 
 
 class KeepAliveAndPipelining(HubTestCase):
