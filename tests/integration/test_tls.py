@@ -273,7 +273,7 @@ class TlsEncryptedKey(TlsTestCase):
         encrypt_key(self.cert.key, self.cert.key + ".new")
         os.replace(self.cert.key + ".new", self.cert.key)
         p.signal(signal.SIGHUP)
-        self.assertTrue(p.read_until(lambda t: "TLS reload failed" in t or "pass phrase" in
+        self.assertTrue(p.read_until(lambda t: "TLS certificate not reloaded" in t or "pass phrase" in
                                      t.lower(), 10), p.text())
         self.assertNotIn("pass phrase", p.text().lower(), "OpenSSL prompted on the terminal")
         self.assertIn("is encrypted", p.text())
