@@ -76,24 +76,51 @@ IdSource::IdSource(const std::string& state_dir, uint64_t wall_ms) {
 
 std::optional<EventId> IdSource::next(uint64_t wall_ms) {
     EventId id = wall_ms > last_.ms ? EventId{wall_ms, 0} : EventId{last_.ms, last_.seq + 1};
-    if (id.ms >= persisted_mark_ && !persist(id.ms + lease_ms)) return std::nullopt;
+    if (id.ms >= persisted_mark_ && !persist(id.ms + lease_ms)) {
+        failed_at_ms_ = wall_ms;
+        return std::nullopt;
+    }
     last_ = id;
     return id;
+}
+
+std::optional<std::string> IdSource::unwritable(uint64_t wall_ms) {
+    if (failure_.empty()) return std::nullopt;
+    if (wall_ms - failed_at_ms_ >= 1000 || wall_ms < failed_at_ms_) {
+        failed_at_ms_ = wall_ms;
+        // The same mark a publish would write now; a higher mark than needed is harmless.
+        if (persist(std::max(std::max(wall_ms, last_.ms), persisted_mark_) + lease_ms))
+            return std::nullopt;
+    }
+    return failure_;
+}
+
+bool IdSource::failed(const std::string& what) {
+    int saved = errno;
+    failure_ =
+        what + ": " + std::strerror(saved) + "; publishes are refused until it can be written";
+    errno = saved; // the caller may log strerror(errno)
+    return false;
 }
 
 bool IdSource::persist(uint64_t mark) {
     std::string tmp = path_ + ".tmp";
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0) return false;
+    if (fd < 0) return failed("cannot write state file " + tmp);
     std::string text = "mark " + std::to_string(mark) + "\n";
+    errno = 0;
     bool ok =
         write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
-    ok = (close(fd) == 0) && ok;
-    if (!ok || rename(tmp.c_str(), path_.c_str()) != 0) {
+    int err = ok ? 0 : (errno != 0 ? errno : ENOSPC); // a short write sets no errno
+    if (close(fd) != 0 && err == 0) err = errno;
+    if (err == 0 && rename(tmp.c_str(), path_.c_str()) != 0) err = errno;
+    if (err != 0) {
         unlink(tmp.c_str());
-        return false;
+        errno = err;
+        return failed("cannot write state file " + path_);
     }
     persisted_mark_ = mark;
+    failure_.clear();
     return true;
 }
 

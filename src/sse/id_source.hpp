@@ -32,12 +32,20 @@ class IdSource {
     std::optional<EventId> next(uint64_t wall_ms);
     const std::string& state_file() const { return path_; }
 
+    // Why no id can be issued (a one-line reason), or nothing when ids can be issued. Only a
+    // failed write of the mark makes this say something; while it does, it tries the write
+    // again (at most once a second), so the answer recovers without waiting for a publish.
+    std::optional<std::string> unwritable(uint64_t wall_ms);
+
   private:
     bool persist(uint64_t mark);
+    bool failed(const std::string& what); // records why in failure_; false
 
     std::string path_;
     EventId last_;
     uint64_t persisted_mark_ = 0; // every id issued so far has ms < this
+    std::string failure_;         // why the last write of the mark failed; empty once one works
+    uint64_t failed_at_ms_ = 0;   // wall clock of that failed write
 };
 
 } // namespace ssehub::sse

@@ -39,4 +39,8 @@ PendingPublish* LocalSink::publish(const PublishRequest& r, PublishWaiter& waite
     return nullptr;
 }
 
+std::optional<std::string> LocalSink::unavailable() const {
+    return ids_.unwritable(wall_ms());
+}
+
 } // namespace ssehub::sse

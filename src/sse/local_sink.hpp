@@ -13,7 +13,8 @@ class LocalSink final : public EventSink {
     LocalSink(IdSource& ids, Hub& hub) : ids_(ids), hub_(hub) {}
 
     PendingPublish* publish(const PublishRequest& request, PublishWaiter& waiter) override;
-    std::optional<std::string> unavailable() const override { return std::nullopt; }
+    // While the id mark cannot be written; asking retries the write (ids_ is not const here).
+    std::optional<std::string> unavailable() const override;
 
   private:
     IdSource& ids_; // not owned: the server's
