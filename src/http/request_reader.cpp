@@ -104,10 +104,13 @@ RequestReader::Result RequestReader::feed(const char* data, size_t len, size_t& 
         consumed = len;
         return Result::NeedMore;
     }
-    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+    if (err == HPE_PAUSED) {
         consumed = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
-        if (err == HPE_PAUSED_UPGRADE) request_.keep_alive = false; // no upgrades: answer, close
         return Result::Complete;
+    }
+    if (err == HPE_PAUSED_UPGRADE) { // after an upgrade request: ignored, the connection closes
+        consumed = len;
+        return Result::NeedMore;
     }
     consumed = len;
     if (error_status_ == 0) {
@@ -241,7 +244,10 @@ int RequestReader::on_body(llhttp_t* p, const char* at, size_t len) noexcept {
 
 int RequestReader::on_message_complete(llhttp_t* p) noexcept {
     RequestReader* r = self(p);
-    r->request_.keep_alive = r->request_.keep_alive && llhttp_should_keep_alive(p);
+    // The hub switches to no other protocol (h2c, WebSocket): a request asking to upgrade is
+    // answered over HTTP/1.1 and the connection then closes, since llhttp reads nothing after it.
+    r->request_.keep_alive =
+        r->request_.keep_alive && llhttp_should_keep_alive(p) && p->upgrade == 0;
     r->request_.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
     return HPE_PAUSED; // one request at a time: the connection answers it, then resumes
 }

@@ -116,6 +116,21 @@ class RefusedRequestFormsTest(HubTestCase):
                   b"e\r\nevent=a&data=x\r\n0\r\nAuthorization: Bearer s3cret\r\n\r\n")
         self.assertEqual(conn.read_response().status, 401)  # the trailer is not a credential
 
+    def test_an_upgrade_request_is_answered_once_then_the_connection_closes(self):
+        # The hub speaks no h2c or WebSocket: the request is answered over HTTP/1.1 with
+        # Connection: close, and the bytes after it are never a request (they once got a
+        # phantom 404, found by fuzz_request_reader).
+        hub = self.start_hub()
+        conn = Conn(hub.addr)
+        self.addCleanup(conn.close)
+        conn.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                  b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
+                  b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = conn.read_response()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers.get("connection", "").lower(), "close")
+        self.assertEqual(conn.wait_closed(), b"")  # no second answer
+
     def test_http_1_0_and_1_1_are_still_served(self):
         hub = self.start_hub()
         for version in (b"HTTP/1.0", b"HTTP/1.1"):

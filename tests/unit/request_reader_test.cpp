@@ -117,3 +117,26 @@ TEST_CASE("a CR in a body is data, and the next pipelined head is checked anew")
           RequestReader::Result::Error);
     CHECK(reader.error_status() == 400);
 }
+
+TEST_CASE("a request asking to upgrade is answered, then closes; what follows it is never a "
+          "request") {
+    // Found by fuzz_request_reader: llhttp reads nothing after an upgrade request, and the
+    // reader used to hand out an empty request for every later feed (a phantom 404, and a
+    // caller that loops on Complete never ended).
+    std::string input = "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                        "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
+                        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    RequestReader reader(ReadLimits{});
+    size_t consumed = 0;
+    REQUIRE(reader.feed(input.data(), input.size(), consumed) == RequestReader::Result::Complete);
+    CHECK(reader.request().target == "/");
+    CHECK_FALSE(reader.request().keep_alive);
+    size_t offset = consumed;
+    reader.next();
+    for (int i = 0; i < 3 && offset < input.size(); ++i) {
+        CHECK(reader.feed(input.data() + offset, input.size() - offset, consumed) ==
+              RequestReader::Result::NeedMore);
+        offset += consumed;
+    }
+    CHECK(offset == input.size());
+}
