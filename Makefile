@@ -4,6 +4,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+SANITIZE_CTEST_ARGS ?=
 
 .PHONY: all deps build run test test-sanitize install clean format fuzz
 
@@ -29,7 +30,7 @@ test-sanitize: deps
 	cmake --build $(BUILD)-sanitize -j $(JOBS)
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		./scripts/run-ctest $(BUILD)-sanitize --output-on-failure -j $(JOBS)
+		./scripts/run-ctest $(BUILD)-sanitize --output-on-failure -j $(JOBS) $(SANITIZE_CTEST_ARGS)
 
 # Reconfigures with PREFIX so the unit file names the installed paths.
 install: deps

@@ -30,7 +30,7 @@ struct ConfigFile {
     std::string path;
     explicit ConfigFile(const std::string& text) {
         path = (std::filesystem::temp_directory_path() /
-                ("ssehub-option-values-" + std::to_string(getpid()) + ".conf"))
+                ("ssehub-option-values-" + std::to_string(getpid()).append(".conf")))
                    .string();
         std::ofstream(path) << text;
     }
