@@ -1,5 +1,5 @@
 // argv -> Config -> Server::run(), or argv -> a client command (publish, subscribe, stats).
-#include "config/command_line.hpp"
+#include "cmd/command_line.hpp"
 #include "server.hpp"
 
 #include <cstdio>
@@ -10,12 +10,12 @@
 
 int main(int argc, char** argv) {
     try {
-        ssehub::config::Invocation inv = ssehub::config::parse_command_line(argc, argv);
+        ssehub::cmd::Invocation inv = ssehub::cmd::parse_command_line(argc, argv);
         if (inv.exit_now) {
             std::fputs(inv.message.c_str(), inv.exit_status == 0 ? stdout : stderr);
             return inv.exit_status;
         }
-        if (inv.command == ssehub::config::Command::Client)
+        if (inv.command == ssehub::cmd::Command::Client)
             return ssehub::cli::run_client_command(inv.client);
         // SIGHUP parses the same command line again, which re-reads the config file.
         std::vector<std::string> args(argv, argv + argc);
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
             for (const std::string& a : args)
                 again.push_back(a.c_str());
             auto next =
-                ssehub::config::parse_command_line(static_cast<int>(again.size()), again.data());
+                ssehub::cmd::parse_command_line(static_cast<int>(again.size()), again.data());
             if (next.exit_now) {
                 error = next.message.substr(0, next.message.find('\n'));
                 return std::nullopt;

@@ -1,11 +1,15 @@
-// The daemon: one libuv loop that owns the listeners, the connections (through the context),
-// the hub, the event sink (the id source of a lone hub, or the Redis upstream with --redis),
-// the signal handlers and one housekeeping timer (heartbeats and request deadlines for every
-// connection at once).
+// The daemon, and the one place that wires the layers together: one libuv loop that owns the
+// listeners, the connections (an http1::ConnectionSet), the application they carry requests
+// to, the hub, the event sink (the id source of a lone hub, or the Redis upstream with
+// --redis), the signal handlers and one housekeeping timer (heartbeats and request deadlines
+// for every connection at once). The configuration is turned here into what each layer is
+// told (app::Settings, sse::HubLimits, redis::Options).
 #pragma once
 
+#include "app/application.hpp"
+#include "app/settings.hpp"
 #include "config/config.hpp"
-#include "http/context.hpp"
+#include "http1/connection_set.hpp"
 #include "metrics/metrics.hpp"
 #include "net/flush_list.hpp"
 #include "net/listener.hpp"
@@ -50,6 +54,12 @@ class Server {
     static void on_tick(uv_timer_t* timer) noexcept;
     static void on_grace_expired(uv_timer_t* timer) noexcept;
 
+    // One line to systemd (READY=1, RELOADING=1, STOPPING=1); nothing without libsystemd.
+    static void notify(const char* state);
+    static sse::HubLimits hub_limits(const config::Config& c);
+#ifdef SSEHUB_HAVE_REDIS
+    static redis::StreamOptions redis_options(const config::Config& c);
+#endif
     void start_listening();
     void begin_shutdown(int signum);
     void maybe_finish_shutdown();
@@ -59,7 +69,7 @@ class Server {
     // which throws and changes nothing, then put in force by apply(), which cannot fail. So a
     // reload is all or nothing.
     struct Loaded {
-        http::PublishPolicy publish;
+        std::vector<std::string> publish_tokens;
         std::string redis_password;
     };
     static Loaded load(const config::Config& config);
@@ -79,7 +89,11 @@ class Server {
     std::unique_ptr<redis::Upstream> redis_; // with --redis: the sink, and the hub's feed
 #endif
     std::string redis_password_;
-    http::Context ctx_;
+    config::Config config_;
+    app::Settings settings_; // from config_, replaced on SIGHUP; the application reads it
+    std::unique_ptr<app::Application> app_;             // once the hub and the sink exist
+    std::unique_ptr<http1::ConnectionSet> connections_; // with app_
+    size_t max_connections_ = SIZE_MAX;                 // from the descriptor limit
     net::FlushList flush_list_;
     net::SendBatch send_batch_; // outlives every connection: they are closed before run() ends
     std::vector<net::Listener*> listeners_; // each frees itself once closed

@@ -1,3 +1,6 @@
+// Layer cli/: the publish, subscribe and stats clients. A client only: it talks to a hub over
+// sockets like any other client and includes base/ (and the shared JSON bound) only.
+//
 // The three client commands. Each returns the exit status: 0 ok, 1 runtime failure (one line
 // on stderr already written), 2 usage error. None throws.
 #pragma once

@@ -1,10 +1,10 @@
 // `ssehub publish`: one POST /publish with a JSON body built by nlohmann::json (so any text is
 // escaped properly), then the assigned id on stdout. Never retries: a publisher that wants
 // at-least-once delivery decides that itself.
+#include "base/bounded_json.hpp"
 #include "cli/commands.hpp"
 #include "cli/fetch.hpp"
 #include "cli/utf8_decoder.hpp"
-#include "http/bounded_json.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -114,7 +114,7 @@ int run_publish(const ClientOptions& o, const Url& url) {
     std::string id;
     try {
         // The answer comes from whatever listens at --url: bounded like any outside JSON.
-        id = http::parse_bounded_json(r.body).doc.at("id").get<std::string>();
+        id = base::parse_bounded_json(r.body).doc.at("id").get<std::string>();
     } catch (const nlohmann::json::exception&) {
         report("publish: the hub at " + url.text + " accepted the event but its answer has no id");
         return 1;

@@ -1,6 +1,11 @@
+// Layer config/: the daemon's options, config file and validation. Knows nothing of the client
+// (cli/) or of the transports; the server turns a Config into what each layer is told.
+//
 // Everything `ssehub serve` can be told, with the built-in defaults of SPEC.md. Filled from the
 // command line (and a config file); read by the server. Plain data, no behaviour.
 #pragma once
+
+#include "base/log.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -8,8 +13,6 @@
 #include <vector>
 
 namespace ssehub::config {
-
-enum class LogLevel { Error, Warn, Info, Debug };
 
 struct Config {
     std::vector<std::string> listen = {"127.0.0.1:8080"};
@@ -28,7 +31,7 @@ struct Config {
     std::string token_file;
     std::string cors_origin = "*";
     unsigned shutdown_grace_s = 5;
-    LogLevel log_level = LogLevel::Info;
+    log::Level log_level = log::Level::Info;
     // TLS for listeners written "tls:ADDR:PORT" (PEM files; re-read on SIGHUP).
     std::string tls_cert;
     std::string tls_key;

@@ -6,9 +6,9 @@
 // control or a slow socket alike) and bounded by max-queued-bytes.
 #pragma once
 
+#include "base/intrusive_list.hpp"
 #include "h2/session.hpp"
 #include "h2/stream.hpp"
-#include "intrusive_list.hpp"
 #include "net/flush_list.hpp"
 
 #include <algorithm>
@@ -16,8 +16,11 @@
 #include <nghttp2/nghttp2.h>
 #include <vector>
 
-namespace ssehub::http {
-struct Context;
+namespace ssehub::app {
+class Application;
+}
+namespace ssehub::net {
+class FlushList;
 }
 
 namespace ssehub::h2 {
@@ -26,7 +29,7 @@ class Stream;
 
 class Nghttp2Session final : public Session, private net::Flushable {
   public:
-    Nghttp2Session(http::Context& ctx, SessionHost& host);
+    Nghttp2Session(app::Application& app, net::FlushList& flush_list, SessionHost& host);
     ~Nghttp2Session() override;
 
     bool start() override;
@@ -41,7 +44,7 @@ class Nghttp2Session final : public Session, private net::Flushable {
 
     // For streams.
     nghttp2_session* raw() const { return session_; }
-    http::Context& context() const { return ctx_; }
+    app::Application& app() const { return app_; }
     SessionHost& host() const { return host_; }
     bool abandoned() const { return abandoned_; }
     void schedule_send();
@@ -57,6 +60,10 @@ class Nghttp2Session final : public Session, private net::Flushable {
     void response_bytes_gone(size_t bytes) { response_bytes_ -= std::min(bytes, response_bytes_); }
 
   private:
+    static Nghttp2Session* self_of(void* p) { return static_cast<Nghttp2Session*>(p); }
+    static Stream* stream_of(nghttp2_session* session, int32_t id) {
+        return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, id));
+    }
     static constexpr size_t high_water = 64 * 1024;
     // Requests still arriving at once on one connection; more are refused (REFUSED_STREAM), so
     // one client cannot make the hub buffer a request's worth for every allowed stream.
@@ -117,7 +124,8 @@ class Nghttp2Session final : public Session, private net::Flushable {
     static int on_send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
                             size_t length, nghttp2_data_source* source, void* self) noexcept;
 
-    http::Context& ctx_;
+    app::Application& app_;
+    net::FlushList& flush_list_;
     SessionHost& host_;
     nghttp2_session* session_ = nullptr;
     // Every stream not yet closed (to free them with the session), in one of two lists.

@@ -1,3 +1,6 @@
+// Layer h2/ (a transport): the HTTP/2 session and its streams (nghttp2). Requests go to app/;
+// includes tls/, app/ and below; the http1/ connection that negotiated h2 carries it.
+//
 // What an HTTP/2 session and the connection that carries it know of each other, free of
 // nghttp2 so the connection compiles the same without it. The connection owns the socket, the
 // transport (TLS) and the deadlines; the session owns the streams and speaks the protocol.
@@ -10,8 +13,11 @@
 #include <memory>
 #include <sys/socket.h>
 
-namespace ssehub::http {
-struct Context;
+namespace ssehub::app {
+class Application;
+}
+namespace ssehub::net {
+class FlushList;
 }
 
 namespace ssehub::h2 {
@@ -53,6 +59,7 @@ class Session {
 };
 
 // An HTTP/2 server session over `host`'s transport (nullptr when built without nghttp2).
-std::unique_ptr<Session> start_session(http::Context& ctx, SessionHost& host);
+std::unique_ptr<Session> start_session(app::Application& app, net::FlushList& flush_list,
+                                       SessionHost& host);
 
 } // namespace ssehub::h2

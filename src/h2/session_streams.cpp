@@ -4,8 +4,8 @@
 // nghttp2_session.cpp, which drives nghttp2 and answers its callbacks.
 #include "h2/nghttp2_session.hpp"
 
+#include "app/application.hpp"
 #include "h2/stream.hpp"
-#include "http/context.hpp"
 
 #include <algorithm>
 
@@ -30,7 +30,7 @@ Nghttp2Session::StreamList& Nghttp2Session::list_of(Stream* s) {
 }
 
 void Nghttp2Session::link(Stream* s) {
-    s->since_ms = uv_now(ctx_.loop);
+    s->since_ms = app_.now_ms();
     receiving_.push_back(s);
     streams_changed();
 }
@@ -47,12 +47,12 @@ void Nghttp2Session::move(Stream* s, Stream::Phase to) {
     release_body(s);
     list_of(s).remove(s);
     s->phase = to;
-    s->since_ms = uv_now(ctx_.loop);
+    s->since_ms = app_.now_ms();
     list_of(s).push_back(s);
 }
 
 bool Nghttp2Session::admit_body(Stream* s, size_t len) {
-    size_t limit = std::max(ctx_.config.max_queued_bytes, ctx_.config.max_event_bytes);
+    size_t limit = std::max(app_.settings().max_queued_bytes, app_.settings().max_event_bytes);
     if (request_bytes_ + len > limit) return false;
     request_bytes_ += len;
     s->body_counted += len;
@@ -71,7 +71,7 @@ void Nghttp2Session::start_responding(Stream* s, size_t bytes) {
 }
 
 size_t Nghttp2Session::max_response_bytes() const {
-    return ctx_.config.max_queued_bytes;
+    return app_.settings().max_queued_bytes;
 }
 
 // Tells the connection how many streams are open and when the first of them is due: the
@@ -79,7 +79,7 @@ size_t Nghttp2Session::max_response_bytes() const {
 // is in the order of its deadlines).
 void Nghttp2Session::streams_changed() {
     if (abandoned_) return;
-    uint64_t timeout = uint64_t{ctx_.config.request_timeout_s} * 1000;
+    uint64_t timeout = app_.settings().request_timeout_ms();
     uint64_t deadline = 0;
     for (StreamList* list : {&receiving_, &responding_})
         if (list->head && (deadline == 0 || list->head->since_ms + timeout < deadline))
@@ -94,7 +94,7 @@ void Nghttp2Session::streams_changed() {
 // timer per stream).
 void Nghttp2Session::expire_requests(uint64_t now_ms) {
     if (abandoned_) return;
-    uint64_t timeout = uint64_t{ctx_.config.request_timeout_s} * 1000;
+    uint64_t timeout = app_.settings().request_timeout_ms();
     bool expired = false;
     while (Stream* s = receiving_.head) {
         if (now_ms < s->since_ms + timeout) break;

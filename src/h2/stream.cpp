@@ -1,10 +1,9 @@
 #include "h2/stream.hpp"
 
+#include "app/application.hpp"
+#include "base/log.hpp"
 #include "h2/header_lines.hpp"
 #include "h2/nghttp2_session.hpp"
-#include "http/context.hpp"
-#include "http/router.hpp"
-#include "log.hpp"
 
 #include <algorithm>
 
@@ -21,23 +20,23 @@ nghttp2_nv make_nv(const std::string& name, const std::string& value) {
 } // namespace
 
 Stream::Stream(Nghttp2Session& session, int32_t id) : session_(session), id_(id) {
-    ++session_.context().metrics->h2_streams;
-    ++session_.context().metrics->h2_streams_total;
+    ++session_.app().metrics().h2_streams;
+    ++session_.app().metrics().h2_streams_total;
 }
 
 Stream::~Stream() {
     if (awaiting_) awaiting_->cancel(); // the stream was reset or its session is gone
     leave_hub();
     clear_queue();
-    --session_.context().metrics->h2_streams;
+    --session_.app().metrics().h2_streams;
 }
 
 void Stream::add_header(std::string_view name, std::string_view value) {
-    const http::Context& ctx = session_.context();
+    app::Application& app = session_.app();
     // Counted as HPACK counts a header list (RFC 9113 6.5.2), against max-header-bytes.
     header_bytes_ += name.size() + value.size() + 32;
     if (refused_status_ || gone_) return;
-    if (header_bytes_ > ctx.config.max_header_bytes) {
+    if (header_bytes_ > app.settings().max_header_bytes) {
         bool uri = name == ":path";
         refused_status_ = uri ? 414 : 431;
         refused_kind_ = uri ? metrics::Rejected::UriTooLong : metrics::Rejected::HeaderTooLarge;
@@ -56,7 +55,7 @@ void Stream::add_header(std::string_view name, std::string_view value) {
 
 void Stream::add_body(const char* data, size_t len) {
     if (refused_status_ || responded_ || gone_) return;
-    size_t limit = session_.context().config.max_event_bytes;
+    size_t limit = session_.app().settings().max_event_bytes;
     if (request_.body.size() + len > limit) {
         request_.body.clear();
         session_.release_body(this);
@@ -70,7 +69,7 @@ void Stream::add_body(const char* data, size_t len) {
         log::info("refused HTTP/2 stream: request bodies arriving on the connection are over "
                   "max-queued-bytes");
         gone_ = true;
-        request_ = http::Request{};
+        request_ = app::Request{};
         session_.release_body(this);
         nghttp2_submit_rst_stream(session_.raw(), NGHTTP2_FLAG_NONE, id_, NGHTTP2_REFUSED_STREAM);
         session_.schedule_send();
@@ -93,7 +92,7 @@ void Stream::dispatch() {
         reject(400, metrics::Rejected::BadRequest, "malformed request: bad :method or :path");
         return;
     }
-    http::route(*this, request_, session_.context());
+    session_.app().route(*this, request_);
 }
 
 void Stream::submit(int status, const std::vector<std::pair<std::string, std::string>>& headers,
@@ -118,16 +117,16 @@ void Stream::submit(int status, const std::vector<std::pair<std::string, std::st
 void Stream::respond(int status, std::string_view content_type, std::string_view body,
                      std::string_view extra_headers) {
     if (responded_ || gone_) return;
-    const http::Context& ctx = session_.context();
+    app::Application& app = session_.app();
     HeaderList headers;
     if (!content_type.empty()) headers.emplace_back("content-type", content_type);
     if (status != 204 && status != 304)
         headers.emplace_back("content-length", std::to_string(body.size()));
     append_header_lines(extra_headers, headers);
-    append_header_lines(ctx.cors_headers, headers);
+    append_header_lines(app.settings().cors_headers, headers);
     bool with_body = !body.empty() && request_.method != "HEAD";
     if (with_body) {
-        queue_.push(sse::Frame::copy_of(body));
+        queue_.push(net::Frame::copy_of(body));
         ending_ = true;
         counted_ = true;
         session_.start_responding(this, queue_.bytes());
@@ -137,7 +136,7 @@ void Stream::respond(int status, std::string_view content_type, std::string_view
 
 void Stream::reject(int status, metrics::Rejected kind, std::string_view reason,
                     std::string_view extra_headers, bool) {
-    session_.context().metrics->reject(kind);
+    session_.app().metrics().reject(kind);
     log::info("rejected request: " + std::to_string(status) + " " + std::string(reason));
     std::string body(reason);
     body += '\n';
@@ -146,14 +145,14 @@ void Stream::reject(int status, metrics::Rejected kind, std::string_view reason,
 
 void Stream::start_stream(std::vector<std::string> topics, const std::string* resume) {
     if (responded_ || gone_) return;
-    http::Context& ctx = session_.context();
+    app::Application& app = session_.app();
     HeaderList headers = {{"content-type", "text/event-stream"},
                           {"cache-control", "no-store"},
                           {"x-accel-buffering", "no"}};
-    append_header_lines(ctx.cors_headers, headers);
+    append_header_lines(app.settings().cors_headers, headers);
     submit(200, headers, true);
     subscribed_ = true;
-    ctx.hub->add(this, std::move(topics), resume, uv_now(ctx.loop));
+    app.hub().add(this, std::move(topics), resume, app.now_ms());
 }
 
 void Stream::publish(sse::EventSink& sink, const sse::PublishRequest& request) {
@@ -162,7 +161,7 @@ void Stream::publish(sse::EventSink& sink, const sse::PublishRequest& request) {
 
 void Stream::on_published(const sse::PublishOutcome& outcome) {
     awaiting_ = nullptr;
-    http::answer_publish(*this, outcome); // submit() schedules the send
+    app::Application::answer_publish(*this, outcome); // submit() schedules the send
 }
 
 bool Stream::peer_address(sockaddr_storage& out) const {
@@ -177,7 +176,7 @@ void Stream::wake() {
     session_.schedule_send();
 }
 
-bool Stream::send(const sse::FrameRef& frame) {
+bool Stream::send(const net::FrameRef& frame) {
     if (gone_) return false;
     queue_.push(frame);
     wake();
@@ -195,7 +194,7 @@ void Stream::clear_queue() {
 }
 
 void Stream::leave_hub() {
-    if (subscribed_) session_.context().hub->remove(this);
+    if (subscribed_) session_.app().hub().remove(this);
 }
 
 void Stream::drop(sse::DropReason reason) {
@@ -207,7 +206,7 @@ void Stream::drop(sse::DropReason reason) {
     if (reason == sse::DropReason::SlowSubscriber)
         log::info("dropped slow HTTP/2 subscriber: " + std::to_string(queue_.bytes()) +
                   " bytes queued (max-queued-bytes " +
-                  std::to_string(session_.context().config.max_queued_bytes) + ")");
+                  std::to_string(session_.app().settings().max_queued_bytes) + ")");
     gone_ = true;
     clear_queue();
     if (!session_.abandoned()) {
@@ -240,13 +239,13 @@ void Stream::abandon() {
 // code that blames the protocol: the peer broke no rule of it, it was only too slow.
 void Stream::time_out() {
     if (!responded_ && !gone_) { // else the answer (413 and the like) was counted already
-        const http::Context& ctx = session_.context();
-        ctx.metrics->reject(metrics::Rejected::Timeout);
+        app::Application& app = session_.app();
+        app.metrics().reject(metrics::Rejected::Timeout);
         log::info("reset HTTP/2 stream: request not received within request-timeout (" +
-                  std::to_string(ctx.config.request_timeout_s) + " s)");
+                  std::to_string(app.settings().request_timeout_s) + " s)");
     }
     gone_ = true;
-    request_ = http::Request{}; // what arrived of it is freed now, not with the stream
+    request_ = app::Request{}; // what arrived of it is freed now, not with the stream
     session_.release_body(this);
     clear_queue();
     if (!session_.abandoned())
@@ -257,7 +256,7 @@ void Stream::time_out() {
 // (CANCEL), as an HTTP/1.1 connection that does not read its answer is closed.
 void Stream::give_up_response() {
     log::info("reset HTTP/2 stream: response not sent within request-timeout (" +
-              std::to_string(session_.context().config.request_timeout_s) +
+              std::to_string(session_.app().settings().request_timeout_s) +
               " s; the client's flow-control window stayed shut)");
     gone_ = true;
     clear_queue();

@@ -5,9 +5,9 @@
 // stream (or with the session).
 #pragma once
 
+#include "app/request.hpp"
+#include "app/responder.hpp"
 #include "h2/stream_queue.hpp"
-#include "http/request.hpp"
-#include "http/responder.hpp"
 #include "sse/subscriber.hpp"
 
 #include <cstdint>
@@ -17,7 +17,7 @@ namespace ssehub::h2 {
 
 class Nghttp2Session;
 
-class Stream final : public sse::Subscriber, public http::Responder, public sse::PublishWaiter {
+class Stream final : public sse::Subscriber, public app::Responder, public sse::PublishWaiter {
   public:
     Stream(Nghttp2Session& session, int32_t id);
     ~Stream();
@@ -32,7 +32,7 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     // The whole request arrived: refuse it or route it.
     void dispatch();
 
-    // http::Responder
+    // app::Responder
     void respond(int status, std::string_view content_type, std::string_view body,
                  std::string_view extra_headers = {}) override;
     void reject(int status, metrics::Rejected kind, std::string_view reason,
@@ -47,7 +47,7 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
     bool peer_address(sockaddr_storage& out) const override;
 
     // sse::Subscriber
-    bool send(const sse::FrameRef& frame) override;
+    bool send(const net::FrameRef& frame) override;
     size_t queued_bytes() const override { return queue_.bytes(); }
     void drop(sse::DropReason reason) override;
 
@@ -86,7 +86,7 @@ class Stream final : public sse::Subscriber, public http::Responder, public sse:
 
     Nghttp2Session& session_;
     int32_t id_;
-    http::Request request_;
+    app::Request request_;
     size_t header_bytes_ = 0;
     int refused_status_ = 0; // set while receiving when a limit was crossed
     metrics::Rejected refused_kind_ = metrics::Rejected::BadRequest;

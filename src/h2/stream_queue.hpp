@@ -3,8 +3,8 @@
 // the transport; nghttp2 never copies them (NGHTTP2_DATA_FLAG_NO_COPY).
 #pragma once
 
+#include "net/frame.hpp"
 #include "net/transport.hpp"
-#include "sse/frame.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -14,7 +14,7 @@ namespace ssehub::h2 {
 
 class StreamQueue {
   public:
-    void push(const sse::FrameRef& frame) {
+    void push(const net::FrameRef& frame) {
         if (frame->size() == 0) return;
         bytes_ += frame->size();
         frames_.push_back(frame);
@@ -26,7 +26,7 @@ class StreamQueue {
     // used up.
     void take(size_t len, net::Transport& out) {
         while (len > 0 && !frames_.empty()) {
-            const sse::FrameRef& f = frames_.front();
+            const net::FrameRef& f = frames_.front();
             size_t n = std::min(len, f->size() - head_offset_);
             out.gather(f->data() + head_offset_, n);
             len -= n;
@@ -45,7 +45,7 @@ class StreamQueue {
     }
 
   private:
-    std::deque<sse::FrameRef> frames_;
+    std::deque<net::FrameRef> frames_;
     size_t head_offset_ = 0; // bytes of frames_.front() already taken
     size_t bytes_ = 0;
 };

@@ -1,3 +1,6 @@
+// Layer metrics/: counters and their Prometheus text. Includes only base/; the layers above
+// bump the counters, the application renders them at GET /metrics.
+//
 // Counters an operator reads at GET /metrics. Plain integers bumped on the loop thread: a few
 // increments per event or per request, never per byte written in a loop.
 #pragma once

@@ -2,7 +2,7 @@
 
 #include "net/write_queue.hpp"
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 #include <cerrno>
 #include <cstdlib>

@@ -14,7 +14,7 @@
 // with one send() per delivery.
 #pragma once
 
-#include "sse/delivery_batch.hpp"
+#include "net/delivery_batch.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +27,7 @@ namespace ssehub::net {
 
 class WriteQueue;
 
-class SendBatch final : public sse::DeliveryBatch {
+class SendBatch final : public DeliveryBatch {
   public:
     SendBatch();
     ~SendBatch();

@@ -3,7 +3,7 @@
 // never parses and never closes the handle it writes to (the connection owns that).
 #pragma once
 
-#include "sse/frame.hpp"
+#include "net/frame.hpp"
 
 #include <cstddef>
 
@@ -18,7 +18,7 @@ class Transport {
 
     // Sends one whole shared frame at once or queues the rest. Returns 0, or a libuv error once
     // the stream is broken (nothing more will be written).
-    virtual int push(const sse::FrameRef& frame) = 0;
+    virtual int push(const net::FrameRef& frame) = 0;
     // Adds bytes (copied) that go out with the next flush(): protocol framing such as HTTP/2
     // frames, gathered so one pass over many streams costs one write.
     virtual void gather(const char* data, size_t len) = 0;

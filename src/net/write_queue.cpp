@@ -41,7 +41,7 @@ int WriteQueue::try_send(const char* data, size_t size) {
     }
 }
 
-int WriteQueue::push(const sse::FrameRef& frame) {
+int WriteQueue::push(const net::FrameRef& frame) {
     if (failed_) return UV_EPIPE;
     size_t size = frame->size();
     if (size == 0) return 0;
@@ -86,7 +86,7 @@ bool WriteQueue::on_batch_sent(int result) {
         size_t left = frames_[head_]->size() - head_offset_;
         queued_bytes_ -= n;
         if (n >= left) {
-            frames_[head_++] = sse::FrameRef();
+            frames_[head_++] = net::FrameRef();
             head_offset_ = 0;
         } else {
             head_offset_ += n;
@@ -112,7 +112,7 @@ void WriteQueue::report_failure() {
 
 int WriteQueue::flush() {
     if (gathered_.empty()) return failed_ ? UV_EPIPE : 0;
-    sse::FrameRef frame = sse::Frame::copy_of(gathered_);
+    net::FrameRef frame = net::Frame::copy_of(gathered_);
     gathered_.clear();
     return push(frame);
 }
@@ -148,7 +148,7 @@ void WriteQueue::on_write(uv_write_t* req, int status) noexcept {
     for (size_t i = 0; i < q->in_flight_; ++i) {
         size_t skip = (i == 0) ? q->head_offset_ : 0;
         q->queued_bytes_ -= q->frames_[q->head_]->size() - skip;
-        q->frames_[q->head_++] = sse::FrameRef();
+        q->frames_[q->head_++] = net::FrameRef();
     }
     q->head_offset_ = 0;
     q->in_flight_ = 0;

@@ -7,8 +7,8 @@
 // a third of its size (RSS per idle subscriber).
 #pragma once
 
+#include "net/frame.hpp"
 #include "net/transport.hpp"
-#include "sse/frame.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -31,7 +31,7 @@ class WriteQueue final : public Transport {
     WriteQueue& operator=(const WriteQueue&) = delete;
 
     // Returns 0, or a libuv error when the stream is broken (nothing more will be written).
-    int push(const sse::FrameRef& frame) override;
+    int push(const net::FrameRef& frame) override;
     // Gathered bytes become one frame at flush(): one write for a whole pass of framing.
     void gather(const char* data, size_t len) override { gathered_.append(data, len); }
     int flush() override;
@@ -59,7 +59,7 @@ class WriteQueue final : public Transport {
     OnDone on_done_;
     void* owner_;
     SendBatch* batch_;
-    std::vector<sse::FrameRef> frames_; // frames_[head_..] are unsent or in flight
+    std::vector<net::FrameRef> frames_; // frames_[head_..] are unsent or in flight
     size_t head_ = 0;
     size_t head_offset_ = 0; // bytes of frames_[head_] already written
     size_t in_flight_ = 0;   // frames covered by the pending uv_write

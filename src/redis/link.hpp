@@ -72,6 +72,10 @@ class Link final : public Connection::Owner {
     void fail(const std::string& reason);
 
   private:
+    // A command, or the whole connect and handshake, gets an answer within this or the link
+    // fails.
+    static constexpr uint64_t reply_timeout_ms = 5000;
+
     // The watchdog's own command on the commands connection: PING, or the write probe.
     struct Probe final : ReplyHandler {
         void on_reply(redisReply* reply) override;

@@ -1,14 +1,13 @@
-// What the Redis side needs of the serve configuration, with the batch and page sizes derived
+// What the Redis side is told of the serve configuration, with the batch and page sizes derived
 // from the memory bounds: a batch or a page never holds much more than its bound even when
 // every event is as large as max-event-bytes allows.
 #pragma once
-
-#include "config/config.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace ssehub::redis {
 
@@ -21,15 +20,17 @@ struct StreamOptions {
     size_t page_events = 8;   // XRANGE COUNT of a replay page; ~half the output bound
     size_t max_event_bytes = 65536;
 
-    static StreamOptions from(const config::Config& c) {
+    // From --redis-stream, --history-events, --max-event-bytes and --max-queued-bytes.
+    static StreamOptions derive(std::string stream, size_t history_events, size_t max_event_bytes,
+                                size_t max_queued_bytes) {
         StreamOptions o;
-        o.stream = c.redis_stream;
-        o.maxlen = std::max<size_t>(c.history_events, 1);
-        size_t event = std::max<size_t>(c.max_event_bytes, 1) + 1024; // data + type, topic, id
+        o.stream = std::move(stream);
+        o.maxlen = std::max<size_t>(history_events, 1);
+        size_t event = std::max<size_t>(max_event_bytes, 1) + 1024; // data + type, topic, id
         o.read_batch = std::clamp<size_t>((8u << 20) / event, 16, 1024);
         o.prefill = std::min(o.read_batch, o.maxlen);
-        o.page_events = std::clamp<size_t>(c.max_queued_bytes / 2 / event, 1, 1024);
-        o.max_event_bytes = c.max_event_bytes;
+        o.page_events = std::clamp<size_t>(max_queued_bytes / 2 / event, 1, 1024);
+        o.max_event_bytes = max_event_bytes;
         return o;
     }
 };

@@ -1,6 +1,6 @@
 #include "redis/stream_entry.hpp"
 
-#include "log.hpp"
+#include "base/log.hpp"
 #include "sse/event_validation.hpp"
 
 #include <hiredis/hiredis.h>

@@ -7,10 +7,9 @@ namespace ssehub::redis {
 sse::PublishOutcome StreamPublisher::refusal(bool broadcast, std::string reason) const {
     sse::PublishOutcome o;
     o.broadcast = broadcast;
-    o.status = 503;
     o.kind = metrics::Rejected::Unavailable;
     o.reason = std::move(reason);
-    o.retry_after_s = link_.retry_after_s();
+    o.retry_in_s = link_.retry_after_s();
     return o;
 }
 

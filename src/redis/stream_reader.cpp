@@ -1,6 +1,6 @@
 #include "redis/stream_reader.hpp"
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -2,18 +2,9 @@
 
 namespace ssehub::redis {
 
-namespace {
-
-RedisUrl parse_url(const std::string& text) {
-    return std::get<RedisUrl>(RedisUrl::parse(text));
-}
-
-} // namespace
-
-Upstream::Upstream(uv_loop_t* loop, const config::Config& c, std::string password, sse::Hub& hub,
-                   metrics::Metrics& metrics)
-    : hub_(hub), options_(StreamOptions::from(c)),
-      link_(loop, parse_url(c.redis), c.redis_stream, metrics.redis),
+Upstream::Upstream(uv_loop_t* loop, const RedisUrl& url, const StreamOptions& options,
+                   std::string password, sse::Hub& hub, metrics::Metrics& metrics)
+    : hub_(hub), options_(options), link_(loop, url, options.stream, metrics.redis),
       reader_(loop, link_, hub, metrics.redis, options_),
       publisher_(link_, hub, metrics.redis, options_),
       history_(loop, link_, hub, metrics.redis, options_) {
@@ -28,8 +19,8 @@ Upstream::~Upstream() {
     hub_.set_history(nullptr);
 }
 
-void Upstream::apply(const config::Config& c, std::string password) {
-    StreamOptions next = StreamOptions::from(c);
+void Upstream::apply(const StreamOptions& options, std::string password) {
+    StreamOptions next = options;
     next.stream = options_.stream;
     options_ = next;
     link_.set_password(std::move(password));

@@ -1,10 +1,12 @@
+// Layer redis/: the Redis Streams backbone, one event sink (sse::EventSink) among others.
+// Includes sse/ and what is below it; the server wires it in.
+//
 // Everything --redis adds to a node, wired to its hub: the link (two connections, state,
 // backoff), the reader (XREAD -> Hub::publish), the publisher (the EventSink: XADD) and the
 // history (XRANGE pages for old resumes). The server owns one; without --redis there is none
 // and the hub runs alone.
 #pragma once
 
-#include "config/config.hpp"
 #include "metrics/metrics.hpp"
 #include "redis/link.hpp"
 #include "redis/options.hpp"
@@ -21,9 +23,9 @@ namespace ssehub::redis {
 
 class Upstream {
   public:
-    // `c.redis` must be a valid URL (the command line checked it). The hub must outlive this.
-    Upstream(uv_loop_t* loop, const config::Config& c, std::string password, sse::Hub& hub,
-             metrics::Metrics& metrics);
+    // The hub must outlive this.
+    Upstream(uv_loop_t* loop, const RedisUrl& url, const StreamOptions& options,
+             std::string password, sse::Hub& hub, metrics::Metrics& metrics);
     ~Upstream();
     Upstream(const Upstream&) = delete;
     Upstream& operator=(const Upstream&) = delete;
@@ -33,7 +35,7 @@ class Upstream {
     void stop() { link_.stop(); }
     // SIGHUP: limits and the password (used from the next connection on). The URL and the
     // stream take effect only after a restart.
-    void apply(const config::Config& c, std::string password);
+    void apply(const StreamOptions& options, std::string password);
 
     sse::EventSink& sink() { return publisher_; }
 

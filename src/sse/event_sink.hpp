@@ -30,11 +30,11 @@ struct PublishOutcome {
     bool broadcast = false; // echoes the request, so the answer has the legacy form
     EventId id;             // accepted: the event's id
     size_t subscribers = 0; // accepted: subscribers on this node it is queued (or matched) for
-    // Refused: the status (503), what to count, a one-line reason and when to try again.
-    int status = 0;
+    // Refused (the hub cannot take events now): what to count, a one-line reason and in how
+    // many seconds the sink expects to take events again.
     metrics::Rejected kind = metrics::Rejected::Unavailable;
     std::string reason;
-    unsigned retry_after_s = 0;
+    unsigned retry_in_s = 0;
 };
 
 class PublishWaiter {

@@ -53,15 +53,18 @@ std::optional<std::string> check_name(std::string_view what, std::string_view na
 std::optional<Rejection> validate_event(std::string_view type,
                                         std::optional<std::string_view> topic,
                                         std::string_view data, size_t max_data) {
-    if (auto bad = check_name("event type", type)) return Rejection{400, *bad};
+    if (auto bad = check_name("event type", type))
+        return Rejection{Rejection::Fault::Invalid, *bad};
     if (type.starts_with("ssehub."))
-        return Rejection{400, "event types starting ssehub. are reserved"};
+        return Rejection{Rejection::Fault::Invalid, "event types starting ssehub. are reserved"};
     if (topic)
-        if (auto bad = check_name("topic", *topic)) return Rejection{400, *bad};
+        if (auto bad = check_name("topic", *topic))
+            return Rejection{Rejection::Fault::Invalid, *bad};
     if (data.size() > max_data)
-        return Rejection{413,
+        return Rejection{Rejection::Fault::TooLarge,
                          "data is larger than max-event-bytes (" + std::to_string(max_data) + ")"};
-    if (!is_valid_utf8(data)) return Rejection{400, "data is not valid UTF-8"};
+    if (!is_valid_utf8(data))
+        return Rejection{Rejection::Fault::Invalid, "data is not valid UTF-8"};
     return std::nullopt;
 }
 

@@ -9,8 +9,10 @@
 
 namespace ssehub::sse {
 
+// What is wrong with an event. The application layer turns it into a status (400 or 413).
 struct Rejection {
-    int status;         // 400, or 413 for size
+    enum class Fault { Invalid, TooLarge };
+    Fault fault;
     std::string reason; // one line, no trailing newline
 };
 

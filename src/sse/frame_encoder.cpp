@@ -30,8 +30,8 @@ void put(char*& out, std::string_view s) {
     out += s.size();
 }
 
-FrameRef encode(const EventId* id, std::string_view type, std::string_view data,
-                std::string_view topic) {
+net::FrameRef encode(const EventId* id, std::string_view type, std::string_view data,
+                     std::string_view topic) {
     std::string id_text = id ? id->to_string() : std::string();
     bool with_type = type != "message";
 
@@ -42,7 +42,7 @@ FrameRef encode(const EventId* id, std::string_view type, std::string_view data,
     for_each_line(data, [&](std::string_view l) { size += 6 + l.size() + 1; });
 
     char* out = nullptr;
-    FrameRef frame = Frame::allocate(size, &out);
+    net::FrameRef frame = net::Frame::allocate(size, &out);
     if (id) {
         put(out, "id: ");
         put(out, id_text);
@@ -69,17 +69,17 @@ FrameRef encode(const EventId* id, std::string_view type, std::string_view data,
 
 } // namespace
 
-FrameRef encode_event(const Event& event) {
+net::FrameRef encode_event(const Event& event) {
     return encode(&event.id, event.type, event.data, event.topic);
 }
 
-FrameRef encode_hub_event(std::string_view type, std::string_view data) {
+net::FrameRef encode_hub_event(std::string_view type, std::string_view data) {
     return encode(nullptr, type, data, {});
 }
 
-FrameRef encode_stream_open(unsigned retry_ms) {
+net::FrameRef encode_stream_open(unsigned retry_ms) {
     std::string s = "retry: " + std::to_string(retry_ms) + "\n: ssehub " SSEHUB_VERSION "\n\n";
-    return Frame::copy_of(s);
+    return net::Frame::copy_of(s);
 }
 
 } // namespace ssehub::sse

@@ -4,8 +4,8 @@
 // Type and id must already be validated (no CR, LF or NUL).
 #pragma once
 
+#include "net/frame.hpp"
 #include "sse/event.hpp"
-#include "sse/frame.hpp"
 
 #include <string_view>
 
@@ -17,12 +17,12 @@ namespace ssehub::sse {
 // topic, when the event was published to one, goes into a "topic:" field: EventSource ignores
 // fields it does not know, and /ssehub.js reads it to hand each event to the tabs that asked
 // for its topic (it must be validated too).
-FrameRef encode_event(const Event& event);
+net::FrameRef encode_event(const Event& event);
 
 // The hub's own events (ssehub.gap): no id and no topic.
-FrameRef encode_hub_event(std::string_view type, std::string_view data);
+net::FrameRef encode_hub_event(std::string_view type, std::string_view data);
 
 // "retry: <ms>" and an opening comment: the first bytes of every stream.
-FrameRef encode_stream_open(unsigned retry_ms);
+net::FrameRef encode_stream_open(unsigned retry_ms);
 
 } // namespace ssehub::sse

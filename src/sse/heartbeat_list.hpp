@@ -2,7 +2,7 @@
 // from the head; a write moves a subscriber to the tail. No timer per subscriber.
 #pragma once
 
-#include "intrusive_list.hpp"
+#include "base/intrusive_list.hpp"
 #include "sse/subscriber.hpp"
 
 namespace ssehub::sse {

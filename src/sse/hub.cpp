@@ -10,7 +10,7 @@ namespace ssehub::sse {
 Hub::Hub(const HubLimits& limits, metrics::Metrics& metrics)
     : limits_(limits), metrics_(metrics), ring_(limits.history_events, limits.history_bytes),
       open_frame_(encode_stream_open(limits.retry_ms)),
-      heartbeat_frame_(Frame::copy_of(": heartbeat\n\n")) {}
+      heartbeat_frame_(net::Frame::copy_of(": heartbeat\n\n")) {}
 
 void Hub::set_limits(const HubLimits& limits) {
     if (limits.retry_ms != limits_.retry_ms) open_frame_ = encode_stream_open(limits.retry_ms);
@@ -24,7 +24,7 @@ bool Hub::matches(const Subscriber* s, std::string_view topic, bool broadcast) {
 }
 
 // Returns false when the subscriber cannot take more and has been marked for drop.
-bool Hub::deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms) {
+bool Hub::deliver(Subscriber* s, const net::FrameRef& frame, uint64_t now_ms) {
     bool ok = s->send(frame);
     heartbeat_.touch(s, now_ms);
     if (ok && s->queued_bytes() <= limits_.max_queued_bytes) return true;
@@ -38,8 +38,8 @@ bool Hub::deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms) {
 // `matched` counts every subscriber the event is for; `sent` only those written to now. A
 // replaying subscriber gets this event from the ring, in order, when it gets there (and is
 // counted as a delivery then).
-void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& matched,
-                     size_t& sent) {
+void Hub::deliver_to(SubscriberList& list, const net::FrameRef& frame, uint64_t now_ms,
+                     size_t& matched, size_t& sent) {
     matched += list.size();
     for (Subscriber* s : list) {
         if (s->replaying_ || s->marked_for_drop_) continue;
@@ -49,7 +49,7 @@ void Hub::deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_m
 }
 
 size_t Hub::publish(const Event& event, uint64_t now_ms) {
-    FrameRef frame = encode_event(event);
+    net::FrameRef frame = encode_event(event);
     std::string_view topic = event.topic;
     bool broadcast = event.broadcast;
     newest_ = event.id;
@@ -58,7 +58,7 @@ size_t Hub::publish(const Event& event, uint64_t now_ms) {
 
     size_t count = 0, sent = 0;
     {
-        DeliveryBatchScope pass(batch_);
+        net::DeliveryBatchScope pass(batch_);
         deliver_to(all_, frame, now_ms, count, sent);
         if (broadcast) {
             deliver_to(filtered_, frame, now_ms, count, sent);
@@ -126,7 +126,7 @@ void Hub::add(Subscriber* s, std::vector<std::string> topics, const std::string*
     drop_marked();
 }
 
-FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) const {
+net::FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) const {
     nlohmann::json data = {{"reason", reason},
                            {"requested", std::string(requested)},
                            {"oldest", nullptr},
@@ -140,7 +140,7 @@ FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) con
 
 void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
                    uint64_t now_ms) {
-    FrameRef frame = gap_frame(reason, requested);
+    net::FrameRef frame = gap_frame(reason, requested);
     deliver(s, frame, now_ms);
     ++metrics_.gaps;
     metrics_.bytes_written += frame->size();
@@ -184,7 +184,7 @@ void Hub::on_drained(Subscriber* s, uint64_t now_ms) {
 
 void Hub::send_heartbeats(uint64_t now_ms) {
     {
-        DeliveryBatchScope pass(batch_);
+        net::DeliveryBatchScope pass(batch_);
         while (Subscriber* s = heartbeat_.head()) {
             if (now_ms - HeartbeatList::last_write_ms(s) < limits_.heartbeat_ms) break;
             deliver(s, heartbeat_frame_, now_ms); // moves s to the tail

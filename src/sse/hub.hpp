@@ -1,3 +1,7 @@
+// Layer sse/: events, ids, the hub (subscribers and topics), the replay ring, heartbeats.
+// This is where an event is framed (frame_encoder) and fanned out. It knows no transport and no
+// HTTP status: includes only net/, metrics/ and base/.
+//
 // The hub: every connected subscriber, by topic, and the one place events enter. publish()
 // encodes an event once, retains it in the replay ring and hands a reference to every matching
 // subscriber. Cost per delivery does not depend on the number of topics or other subscribers.
@@ -6,7 +10,7 @@
 #pragma once
 
 #include "metrics/metrics.hpp"
-#include "sse/delivery_batch.hpp"
+#include "net/delivery_batch.hpp"
 #include "sse/event.hpp"
 #include "sse/event_id.hpp"
 #include "sse/heartbeat_list.hpp"
@@ -42,7 +46,7 @@ class Hub {
     // subscribers). Without one, the ring is all the history there is.
     void set_history(History* history) { history_ = history; }
     // Brackets each fan-out pass (not owned; outlives the hub). Null: every send on its own.
-    void set_delivery_batch(DeliveryBatch* batch) { batch_ = batch; }
+    void set_delivery_batch(net::DeliveryBatch* batch) { batch_ = batch; }
 
     // The one way an event enters the hub: a local publish or the upstream (Redis) reader. `id`
     // must be greater than every id before it. An empty topic means none; broadcast (the legacy
@@ -87,9 +91,9 @@ class Hub {
     };
     using SubscriberList = std::vector<Subscriber*>;
 
-    bool deliver(Subscriber* s, const FrameRef& frame, uint64_t now_ms);
-    void deliver_to(SubscriberList& list, const FrameRef& frame, uint64_t now_ms, size_t& matched,
-                    size_t& sent);
+    bool deliver(Subscriber* s, const net::FrameRef& frame, uint64_t now_ms);
+    void deliver_to(SubscriberList& list, const net::FrameRef& frame, uint64_t now_ms,
+                    size_t& matched, size_t& sent);
     void continue_replay(Subscriber* s, uint64_t now_ms);
     void continue_paging(Subscriber* s, bool store_end, uint64_t now_ms);
     void fetch_page(Subscriber* s, bool first);
@@ -97,7 +101,7 @@ class Hub {
     void park(Subscriber* s);
     void release_parked_now(uint64_t now_ms);
     size_t replay_budget() const { return std::max<size_t>(limits_.max_queued_bytes / 2, 1); }
-    FrameRef gap_frame(std::string_view reason, std::string_view requested) const;
+    net::FrameRef gap_frame(std::string_view reason, std::string_view requested) const;
     void send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
                   uint64_t now_ms);
     void drop_marked();
@@ -115,12 +119,12 @@ class Hub {
     HeartbeatList heartbeat_;
     ReplayRing ring_;
     std::optional<EventId> newest_;
-    History* history_ = nullptr;      // not owned; null for a lone hub
-    DeliveryBatch* batch_ = nullptr;  // not owned
-    std::vector<Subscriber*> parked_; // replays waiting for this hub to catch up
+    History* history_ = nullptr;          // not owned; null for a lone hub
+    net::DeliveryBatch* batch_ = nullptr; // not owned
+    std::vector<Subscriber*> parked_;     // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
-    FrameRef open_frame_;
-    FrameRef heartbeat_frame_;
+    net::FrameRef open_frame_;
+    net::FrameRef heartbeat_frame_;
 };
 
 } // namespace ssehub::sse

@@ -49,7 +49,7 @@ void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint
         if (e.id <= s->cursor_) continue;
         s->cursor_ = e.id;
         if (!entry.valid || !matches(s, e.topic, e.broadcast)) continue;
-        FrameRef frame = encode_event(e);
+        net::FrameRef frame = encode_event(e);
         deliver(s, frame, now_ms);
         ++metrics_.deliveries;
         ++metrics_.replayed_events;
@@ -101,7 +101,7 @@ void Hub::retain(const Event& event) {
 }
 
 void Hub::send_gap_to_all(std::string_view reason, std::string_view requested, uint64_t now_ms) {
-    FrameRef frame = gap_frame(reason, requested);
+    net::FrameRef frame = gap_frame(reason, requested);
     for (SubscriberList* list : {&all_, &filtered_}) {
         for (Subscriber* s : *list) {
             if (s->marked_for_drop_) continue;

@@ -2,8 +2,8 @@
 // by bytes, whichever bites first. It holds references to the very frames live fan-out sends.
 #pragma once
 
+#include "net/frame.hpp"
 #include "sse/event_id.hpp"
-#include "sse/frame.hpp"
 
 #include <cstddef>
 #include <deque>
@@ -16,7 +16,7 @@ struct RetainedEvent {
     EventId id;
     std::string topic; // empty: no topic
     bool broadcast;    // legacy signal: matches every subscriber
-    FrameRef frame;
+    net::FrameRef frame;
 };
 
 class ReplayRing {

@@ -3,8 +3,8 @@
 // Subscriber: the connection that implements it does, and calls Hub::remove() before it dies.
 #pragma once
 
+#include "net/frame.hpp"
 #include "sse/event_id.hpp"
-#include "sse/frame.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +22,7 @@ class Subscriber {
     // Sends what the socket takes now and queues the rest by reference. Returns false when
     // the connection is broken; the hub then drops it after the fan-out pass. Must never call
     // back into the hub.
-    virtual bool send(const FrameRef& frame) = 0;
+    virtual bool send(const net::FrameRef& frame) = 0;
     virtual size_t queued_bytes() const = 0;
     // Closes the connection; called by the hub only after a fan-out pass.
     virtual void drop(DropReason reason) = 0;

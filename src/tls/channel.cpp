@@ -144,7 +144,7 @@ void Channel::close_notify() {
     write_out();
 }
 
-int Channel::push(const sse::FrameRef& frame) {
+int Channel::push(const net::FrameRef& frame) {
     if (failed_) return UV_EPIPE;
     seal(); // whatever was gathered goes first
     if (frame->size() > 0 && SSL_write(ssl_, frame->data(), static_cast<int>(frame->size())) <= 0) {

@@ -1,3 +1,5 @@
+// Layer tls/ (a transport): TLS on a socket. Includes app/ and below; used by http1/.
+//
 // TLS on one connection, driven from the libuv loop: OpenSSL never touches the socket. Input:
 // the connection hands over what it read, it goes into a memory BIO, and the handshake or
 // SSL_read turns it into plaintext for the owner. Output: plaintext is sealed into records by
@@ -40,7 +42,7 @@ class Channel final : public net::Transport {
 
     // net::Transport. push() encrypts straight from the shared frame; gather() collects small
     // pieces into one record so framing of many streams does not cost a record each.
-    int push(const sse::FrameRef& frame) override;
+    int push(const net::FrameRef& frame) override;
     void gather(const char* data, size_t len) override;
     int flush() override;
     size_t queued_bytes() const override {

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     if (ssehub::sse::validate_event(type, topic, data, 1 << 20)) return 0; // refused: never sent
 
     ssehub::sse::EventId id{static_cast<uint64_t>(size) * 1000, static_cast<uint64_t>(split)};
-    ssehub::sse::FrameRef frame =
+    ssehub::net::FrameRef frame =
         ssehub::sse::encode_event(ssehub::sse::Event{id, type, data, topic.value_or(""), false});
     auto events = ssehub::fuzz::parse_event_stream(frame->view());
 

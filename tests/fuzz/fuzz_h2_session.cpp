@@ -3,9 +3,9 @@
 // arbitrary splits. What the session writes goes to a transport that counts it. Invariants:
 // no crash or sanitizer report, the bounds hold (streams still receiving, output per pass),
 // and a session that said it is over stays over.
+#include "app/application.hpp"
+#include "base/log.hpp"
 #include "h2/session.hpp"
-#include "http/context.hpp"
-#include "log.hpp"
 #include "metrics/metrics.hpp"
 #include "net/flush_list.hpp"
 #include "sse/hub.hpp"
@@ -28,7 +28,7 @@ using namespace ssehub;
 // the session's high-water path is taken too.
 class CountingTransport final : public net::Transport {
   public:
-    int push(const sse::FrameRef& frame) override {
+    int push(const net::FrameRef& frame) override {
         take(frame->size());
         return 0;
     }
@@ -77,27 +77,23 @@ struct World {
     std::unique_ptr<sse::IdSource> ids;
     std::unique_ptr<sse::LocalSink> sink;
     net::FlushList flush_list;
-    http::Context ctx;
+    app::Settings settings;
+    std::unique_ptr<app::Application> app;
 
     World() {
         uv_loop_init(&loop);
         char dir[] = "/tmp/fuzz_h2_session-XXXXXX";
         if (!mkdtemp(dir)) std::abort();
-        log::set_level(config::LogLevel::Error); // the hub's info lines for every input: noise
-        if (auto all = config::Cidr::parse("0.0.0.0/0")) ctx.publish.allow.push_back(*all);
-        ctx.loop = &loop;
-        ctx.config.max_header_bytes = 4096;
-        ctx.config.max_event_bytes = 4096;
-        ctx.config.max_subscribers = 64;
-        ctx.read_limits = http::ReadLimits{4096, 4096};
+        log::set_level(log::Level::Error); // the hub's info lines for every input: noise
+        if (auto all = base::Cidr::parse("0.0.0.0/0")) settings.publish_allow.push_back(*all);
+        settings.max_header_bytes = 4096;
+        settings.max_event_bytes = 4096;
+        settings.max_subscribers = 64;
         hub = std::make_unique<sse::Hub>(sse::HubLimits{}, metrics);
         ids = std::make_unique<sse::IdSource>(dir, 1);
         sink = std::make_unique<sse::LocalSink>(*ids, *hub);
         flush_list.init(&loop);
-        ctx.hub = hub.get();
-        ctx.sink = sink.get();
-        ctx.metrics = &metrics;
-        ctx.flush_list = &flush_list;
+        app = std::make_unique<app::Application>(&loop, settings, *hub, *sink, metrics);
     }
 };
 
@@ -124,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     Host host;
     host.out.holding = bytes[0] & 0x80;
     {
-        std::unique_ptr<h2::Session> session = h2::start_session(w.ctx, host);
+        std::unique_ptr<h2::Session> session = h2::start_session(*w.app, w.flush_list, host);
         if (!session || !session->start()) std::abort();
         bool over = false;
         for (size_t offset = 0; offset < input.size() && !over; offset += step) {
@@ -132,7 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
             over = !session->feed(input.data() + offset, len);
             uv_run(&w.loop, UV_RUN_NOWAIT); // the flush list: answers are written
             if (over && session->feed(input.data(), 0)) std::abort(); // over stays over
-            if (host.streams > w.ctx.config.max_subscribers + 16 + 1) std::abort();
+            if (host.streams > w.settings.max_subscribers + 16 + 1) std::abort();
             session->expire_requests(uv_now(&w.loop) + 60000); // every deadline passed
         }
         session->shutdown();

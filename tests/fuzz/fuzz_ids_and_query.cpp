@@ -1,5 +1,5 @@
 // Last-Event-ID and query parsing: never crashes; an id that parses prints back the same.
-#include "http/form_decoding.hpp"
+#include "app/form_decoding.hpp"
 #include "sse/event_id.hpp"
 
 #include <cstdint>
@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
         auto again = ssehub::sse::EventId::parse(id->to_string());
         if (!again || *again != *id) std::abort();
     }
-    if (auto params = ssehub::http::parse_params(input))
+    if (auto params = ssehub::app::parse_params(input))
         for (const auto& [k, v] : *params)
             if (k.size() > input.size() || v.size() > input.size()) std::abort();
     return 0;

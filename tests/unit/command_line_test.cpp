@@ -1,9 +1,10 @@
-#include "config/command_line.hpp"
+#include "cmd/command_line.hpp"
 
 #include <doctest/doctest.h>
 #include <vector>
 
 using namespace ssehub::config;
+using namespace ssehub::cmd;
 
 static Invocation parse(std::vector<const char*> args) {
     args.insert(args.begin(), "ssehub");
@@ -25,7 +26,7 @@ TEST_CASE("options parse with size suffixes and repeat") {
     CHECK_FALSE(inv.exit_now);
     CHECK(inv.serve.listen.size() == 2);
     CHECK(inv.serve.max_event_bytes == 1024);
-    CHECK(inv.serve.log_level == LogLevel::Debug);
+    CHECK(inv.serve.log_level == ssehub::log::Level::Debug);
 }
 
 TEST_CASE("a bad value is a usage error naming the option") {

@@ -4,6 +4,7 @@
 #include <string>
 
 using namespace ssehub::sse;
+namespace net = ssehub::net;
 
 static std::string encode(std::string_view type, std::string_view data) {
     EventId id{1700000000000, 3};
@@ -48,11 +49,11 @@ TEST_CASE("an event without id has no id line") {
 }
 
 TEST_CASE("frames are shared by reference, not copied") {
-    FrameRef a = Frame::copy_of("abc");
-    FrameRef b = a;
+    net::FrameRef a = net::Frame::copy_of("abc");
+    net::FrameRef b = a;
     CHECK(a.get() == b.get());
     CHECK(a.use_count() == 2);
-    b = FrameRef();
+    b = net::FrameRef();
     CHECK(a.use_count() == 1);
 }
 

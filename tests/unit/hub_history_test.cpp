@@ -8,13 +8,14 @@
 #include <vector>
 
 using namespace ssehub::sse;
+namespace net = ssehub::net;
 
 namespace {
 
 struct FakeSubscriber final : Subscriber {
     explicit FakeSubscriber(Hub& h) : hub(h) {}
     ~FakeSubscriber() { hub.remove(this); }
-    bool send(const FrameRef& frame) override {
+    bool send(const net::FrameRef& frame) override {
         out += frame->view();
         if (hold) queued += frame->size();
         return true;

@@ -1,7 +1,7 @@
 // Every numeric option and config key: ranges, signs, octal and hex; repeated config keys;
 // IPv4-mapped --publish-allow entries; the client's --url, --timeout and --interval.
-#include "config/cidr.hpp"
-#include "config/command_line.hpp"
+#include "base/cidr.hpp"
+#include "cmd/command_line.hpp"
 #include "config/size_value.hpp"
 
 #include <arpa/inet.h>
@@ -14,6 +14,7 @@
 #include <vector>
 
 using namespace ssehub::config;
+using namespace ssehub::cmd;
 
 namespace {
 
@@ -152,7 +153,7 @@ TEST_CASE("a config key given twice is an error; list keys add up") {
 }
 
 TEST_CASE("an IPv4-mapped --publish-allow entry matches IPv4 peers") {
-    auto mapped = Cidr::parse("::ffff:127.0.0.1/128");
+    auto mapped = ssehub::base::Cidr::parse("::ffff:127.0.0.1/128");
     REQUIRE(mapped);
     CHECK_FALSE(mapped->v6);
     CHECK(mapped->prefix == 32);
@@ -166,14 +167,14 @@ TEST_CASE("an IPv4-mapped --publish-allow entry matches IPv4 peers") {
     CHECK(mapped->contains(reinterpret_cast<sockaddr*>(&dual)));
     inet_pton(AF_INET, "127.0.0.2", &v4.sin_addr);
     CHECK_FALSE(mapped->contains(reinterpret_cast<sockaddr*>(&v4)));
-    auto range = Cidr::parse("::ffff:10.0.0.0/104");
+    auto range = ssehub::base::Cidr::parse("::ffff:10.0.0.0/104");
     REQUIRE(range);
     CHECK(range->prefix == 8);
     inet_pton(AF_INET, "10.9.8.7", &v4.sin_addr);
     CHECK(range->contains(reinterpret_cast<sockaddr*>(&v4)));
-    CHECK_FALSE(Cidr::parse("127.0.0.1/-1"));
-    CHECK_FALSE(Cidr::parse("127.0.0.1/33"));
-    CHECK_FALSE(Cidr::parse("::1/129"));
+    CHECK_FALSE(ssehub::base::Cidr::parse("127.0.0.1/-1"));
+    CHECK_FALSE(ssehub::base::Cidr::parse("127.0.0.1/33"));
+    CHECK_FALSE(ssehub::base::Cidr::parse("::1/129"));
 }
 
 TEST_CASE("--listen refuses a port that is not 0 to 65535") {

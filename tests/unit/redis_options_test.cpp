@@ -1,9 +1,10 @@
-#include "config/command_line.hpp"
+#include "cmd/command_line.hpp"
 
 #include <doctest/doctest.h>
 #include <vector>
 
 using namespace ssehub::config;
+using namespace ssehub::cmd;
 
 static Invocation parse_serve(std::vector<const char*> args) {
     args.insert(args.begin(), {"ssehub", "serve"});

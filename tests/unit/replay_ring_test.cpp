@@ -1,13 +1,14 @@
-#include "sse/frame.hpp"
+#include "net/frame.hpp"
 #include "sse/replay_ring.hpp"
 
 #include <doctest/doctest.h>
 #include <string>
 
 using namespace ssehub::sse;
+namespace net = ssehub::net;
 
 static RetainedEvent ev(uint64_t ms, size_t bytes = 10) {
-    return RetainedEvent{EventId{ms, 0}, "", false, Frame::copy_of(std::string(bytes, 'x'))};
+    return RetainedEvent{EventId{ms, 0}, "", false, net::Frame::copy_of(std::string(bytes, 'x'))};
 }
 
 TEST_CASE("the ring keeps the newest events, bounded by count") {
@@ -53,7 +54,7 @@ TEST_CASE("shrinking the limits evicts at once") {
 TEST_CASE("the ring shares the frame it was given") {
     ReplayRing ring(10, 1 << 20);
     RetainedEvent e = ev(1);
-    const Frame* f = e.frame.get();
+    const net::Frame* f = e.frame.get();
     ring.push(e);
     CHECK(ring.at(0).frame.get() == f);
 }

@@ -1,14 +1,14 @@
 // RequestReader: the head checks llhttp 8.1 leaves to us (bare CR, obs-fold, versions) and the
 // trimming of field values, each fed whole and split at every byte, since a client chooses
 // where its reads end.
-#include "http/request_reader.hpp"
+#include "http1/request_reader.hpp"
 
 #include <doctest/doctest.h>
 #include <string>
 #include <string_view>
 
-using ssehub::http::ReadLimits;
-using ssehub::http::RequestReader;
+using ssehub::http1::ReadLimits;
+using ssehub::http1::RequestReader;
 
 namespace {
 

@@ -79,7 +79,7 @@ struct Bench {
             text += '>';
             text.resize(frame_bytes, static_cast<char>('a' + number % 26));
             peers[i]->expected += text;
-            peers[i]->queue->push(sse::Frame::copy_of(text));
+            peers[i]->queue->push(net::Frame::copy_of(text));
         }
         batch.end();
     }

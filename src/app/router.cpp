@@ -1,0 +1,244 @@
+// What a complete request is (subscription, publish, legacy signal, page, metrics...) and its
+// answer, the same for an HTTP/1.1 connection and an HTTP/2 stream: the router never sees the
+// transport.
+#include "app/application.hpp"
+
+#include "app/client_script.hpp"
+#include "app/cross_site.hpp"
+#include "app/form_decoding.hpp"
+#include "app/index_page.hpp"
+#include "app/publish_body.hpp"
+#include "app/responder.hpp"
+#include "sse/event_validation.hpp"
+
+#include <nlohmann/json.hpp>
+#include <strings.h>
+
+namespace ssehub::app {
+
+namespace {
+
+using metrics::Rejected;
+
+bool wants_event_stream(const Request& req) {
+    const std::string* accept = req.header("accept");
+    return accept && accept->find("text/event-stream") != std::string::npos;
+}
+
+// Compares without an early exit, so the time taken does not tell how much of a token matched.
+bool same_secret(std::string_view a, std::string_view b) {
+    size_t n = std::max(a.size(), b.size());
+    unsigned char diff = a.size() != b.size();
+    for (size_t i = 0; i < n; ++i) {
+        unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+        unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+        diff |= x ^ y;
+    }
+    return diff == 0;
+}
+
+// Answers the refusal itself and returns false when this peer may not publish.
+bool authorize_publish(Responder& c, const Request& req, const Settings& settings) {
+    const std::string* auth = req.header("authorization");
+    if (!settings.publish_tokens.empty() && auth) {
+        // RFC 9110 11.4: the scheme is case-insensitive, then one or more SP (the reader has
+        // trimmed the value's ends).
+        std::string_view presented = *auth;
+        bool bearer = presented.size() > 7 && presented[6] == ' ' &&
+                      strncasecmp(presented.data(), "bearer", 6) == 0;
+        presented.remove_prefix(bearer ? 7 : presented.size());
+        while (!presented.empty() && presented.front() == ' ')
+            presented.remove_prefix(1);
+        bool match = false;
+        for (const std::string& token : settings.publish_tokens)
+            match |= same_secret(presented, token);
+        if (bearer && match) return true;
+        c.reject(403, Rejected::Forbidden, "invalid bearer token");
+        return false;
+    }
+    if (c.is_unix()) return true;
+    sockaddr_storage peer{};
+    if (c.peer_address(peer))
+        for (const base::Cidr& range : settings.publish_allow)
+            if (range.contains(reinterpret_cast<sockaddr*>(&peer))) return true;
+    if (!settings.publish_tokens.empty()) {
+        c.reject(401, Rejected::Unauthorized, "a bearer token is required to publish",
+                 "WWW-Authenticate: Bearer\r\n");
+        return false;
+    }
+    c.reject(403, Rejected::Forbidden, "this address may not publish");
+    return false;
+}
+
+// Answers 403 and returns false when a browser sent this publish or signal for a page of another
+// site (CSRF). A bearer token is no ambient authority (a page must know it to send it), so a
+// request that presents one is left to authorize_publish.
+bool allow_site(Responder& c, const Request& req, const Settings& settings) {
+    if (!settings.publish_tokens.empty() && req.header("authorization")) return true;
+    auto refusal = cross_site_refusal(req, settings.cors_origin);
+    if (!refusal) return true;
+    c.reject(403, Rejected::CrossSite, *refusal);
+    return false;
+}
+
+// Validates and hands the event to the sink; the answer comes through answer_publish(), at once
+// for a lone hub, once Redis has stored the event otherwise.
+void publish(Responder& c, Application& app, const PublishFields& f, bool broadcast) {
+    if (app.shutting_down()) {
+        c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
+        return;
+    }
+    if (auto bad = sse::validate_event(f.event, f.topic, f.data, app.settings().max_event_bytes)) {
+        bool too_large = bad->fault == sse::Rejection::Fault::TooLarge;
+        c.reject(too_large ? 413 : 400, too_large ? Rejected::BodyTooLarge : Rejected::BadRequest,
+                 bad->reason);
+        return;
+    }
+    std::string_view topic = f.topic ? std::string_view(*f.topic) : std::string_view();
+    c.publish(app.sink(), sse::PublishRequest{f.event, f.data, topic, broadcast, app.now_ms()});
+}
+
+void handle_publish(Responder& c, const Request& req, Application& app) {
+    if (!allow_site(c, req, app.settings())) return;
+    if (!authorize_publish(c, req, app.settings())) return;
+    const std::string* type = req.header("content-type");
+    auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
+    if (auto* err = std::get_if<BodyError>(&decoded)) {
+        c.reject(err->status,
+                 err->status == 415 ? Rejected::UnsupportedMediaType : Rejected::BadRequest,
+                 err->reason);
+        return;
+    }
+    publish(c, app, std::get<PublishFields>(decoded), false);
+}
+
+// IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
+void handle_signal(Responder& c, const Request& req, Application& app, const Params& params) {
+    if (!allow_site(c, req, app.settings())) return;
+    if (!authorize_publish(c, req, app.settings())) return;
+    PublishFields f;
+    f.event = *find_param(params, "signal");
+    const std::string* server = find_param(params, "activeserver");
+    const std::string* port = find_param(params, "port");
+    if (const std::string* data = find_param(params, "data"))
+        f.data = *data;
+    else if (server && port)
+        f.data = *server + " " + *port;
+    publish(c, app, f, true);
+}
+
+void handle_subscribe(Responder& c, const Request& req, Application& app, const Params& params) {
+    if (app.shutting_down()) {
+        c.reject(503, Rejected::TooManySubscribers, "the hub is shutting down",
+                 "Retry-After: 5\r\n");
+        return;
+    }
+    if (app.hub().size() >= app.settings().max_subscribers) {
+        c.reject(503, Rejected::TooManySubscribers,
+                 "too many subscribers (max-subscribers " +
+                     std::to_string(app.settings().max_subscribers) + ")",
+                 "Retry-After: 5\r\n");
+        return;
+    }
+    std::vector<std::string> topics;
+    for (const auto& [k, v] : params) {
+        if (k != "topic") continue;
+        if (auto bad = sse::check_name("topic", v)) {
+            c.reject(400, Rejected::BadRequest, *bad);
+            return;
+        }
+        topics.push_back(v);
+    }
+    const std::string* resume = req.header("last-event-id");
+    if (!resume) resume = find_param(params, "last_event_id");
+    c.start_stream(std::move(topics), resume);
+}
+
+void method_not_allowed(Responder& c, std::string_view allow) {
+    c.reject(405, Rejected::MethodNotAllowed, "method not allowed",
+             "Allow: " + std::string(allow) + "\r\n");
+}
+
+} // namespace
+
+void Application::answer_publish(Responder& c, const sse::PublishOutcome& o) {
+    if (!o.accepted) {
+        c.reject(503, o.kind, o.reason,
+                 "Retry-After: " + std::to_string(std::max(o.retry_in_s, 1u)) + "\r\n");
+    } else if (o.broadcast) {
+        c.respond(200, "text/plain; charset=utf-8", "OK\n");
+    } else {
+        nlohmann::json answer = {{"id", o.id.to_string()}, {"subscribers", o.subscribers}};
+        c.respond(202, "application/json", answer.dump() + "\n");
+    }
+}
+
+void Application::route(Responder& c, const Request& req) {
+    Application& app = *this;
+    std::string_view path = req.path();
+    const std::string& method = req.method;
+    auto params = parse_params(req.query());
+    if (!params) {
+        c.reject(400, Rejected::BadRequest, "query string has a bad % escape");
+        return;
+    }
+
+    if (method == "OPTIONS") {
+        c.respond(204, "", "",
+                  "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
+                  "Access-Control-Allow-Headers: Last-Event-ID, Content-Type, Authorization, "
+                  "Cache-Control\r\n"
+                  "Access-Control-Max-Age: 86400\r\n");
+        return;
+    }
+    bool is_get = method == "GET" || method == "HEAD";
+    if (method == "GET" && (wants_event_stream(req) || path == "/events")) {
+        handle_subscribe(c, req, app, *params);
+        return;
+    }
+    if (path == "/publish") {
+        if (method == "POST")
+            handle_publish(c, req, app);
+        else
+            method_not_allowed(c, "POST, OPTIONS");
+        return;
+    }
+    if (path == "/events") {
+        method_not_allowed(c, "GET, OPTIONS");
+        return;
+    }
+    if (path == "/" && find_param(*params, "signal")) {
+        if (method == "GET")
+            handle_signal(c, req, app, *params);
+        else
+            method_not_allowed(c, "GET, OPTIONS");
+        return;
+    }
+    if (path == "/" || path == "/healthz" || path == "/metrics") {
+        if (!is_get) {
+            method_not_allowed(c, "GET, HEAD, OPTIONS");
+        } else if (path == "/") {
+            c.respond(200, "text/html; charset=utf-8", index_page_html());
+        } else if (path == "/healthz") {
+            if (auto why = app.sink().unavailable())
+                c.respond(503, "text/plain; charset=utf-8", *why + "\n", "Retry-After: 1\r\n");
+            else
+                c.respond(200, "text/plain; charset=utf-8", "ok\n");
+        } else {
+            c.respond(200, "text/plain; version=0.0.4; charset=utf-8",
+                      app.metrics().render(app.now_ms()));
+        }
+        return;
+    }
+    if (path == "/ssehub.js") {
+        if (!is_get)
+            method_not_allowed(c, "GET, HEAD, OPTIONS");
+        else
+            c.respond(200, "text/javascript; charset=utf-8", client_script_js(),
+                      "Cache-Control: no-cache\r\n");
+        return;
+    }
+    c.reject(404, Rejected::NotFound, "not found");
+}
+
+} // namespace ssehub::app

@@ -1,0 +1,30 @@
+// The limits and policies that the router and every transport apply, in the units they use.
+// Built from the daemon's configuration by the server (config/ is a layer above and stays
+// unknown here) and replaced whole on SIGHUP; readers hold a reference, never a copy, so a
+// reload reaches every connection at its next request.
+#pragma once
+
+#include "base/cidr.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ssehub::app {
+
+struct Settings {
+    size_t max_subscribers = 10000;
+    size_t max_header_bytes = 8u << 10;
+    size_t max_event_bytes = 64u << 10; // a request body, and an event's data
+    size_t max_queued_bytes = 1u << 20; // unsent output per subscriber (and per HTTP/2 session)
+    unsigned request_timeout_s = 10;
+    std::vector<base::Cidr> publish_allow;   // peers that may publish without a token
+    std::vector<std::string> publish_tokens; // empty: tokens are not in use
+    std::string cors_origin = "*";
+    std::string cors_headers; // cors_origin rendered as "Access-Control-Allow-Origin: ...\r\n"
+
+    uint64_t request_timeout_ms() const { return uint64_t{request_timeout_s} * 1000; }
+};
+
+} // namespace ssehub::app

@@ -1,0 +1,300 @@
+#include "http1/connection.hpp"
+
+#include "app/application.hpp"
+#include "http1/connection_set.hpp"
+
+#include "app/response.hpp"
+#include "base/log.hpp"
+#include "net/write_queue.hpp"
+
+#include <cstring>
+
+#ifdef SSEHUB_HAVE_TLS
+#include "tls/channel.hpp"
+#include "tls/server_context.hpp"
+#endif
+
+namespace ssehub::http1 {
+
+namespace {
+
+// One read buffer for the whole loop: input is parsed before on_read returns, so no
+// connection needs a buffer of its own.
+char shared_read_buffer[64 * 1024];
+
+constexpr uint64_t linger_ms = 2000;
+
+} // namespace
+
+Connection::Connection(ConnectionSet& set, bool is_unix, bool tls)
+    : set_(set), app_(set.app_), is_unix_(is_unix) {
+#ifdef SSEHUB_HAVE_TLS
+    if (tls && set.tls_) {
+        tls::ChannelOwner& owner = *this;
+        auto channel =
+            std::make_unique<tls::Channel>(set.tls_->get(), &h_.stream, owner, on_write_done, this);
+        tls_ = channel.get();
+        out_ = std::move(channel);
+        return;
+    }
+#else
+    (void)tls;
+#endif
+    out_ = std::make_unique<net::WriteQueue>(&h_.stream, on_write_done, this, set.send_batch_);
+}
+
+Connection::~Connection() = default;
+
+void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, bool tls) {
+    auto* c = new Connection(set, is_unix, tls);
+    app::Application& app = set.app_;
+    if (is_unix)
+        uv_pipe_init(app.loop(), &c->h_.pipe, 0);
+    else
+        uv_tcp_init(app.loop(), &c->h_.tcp);
+    c->h_.handle.data = c;
+    ++set.open_;
+    ++app.metrics().connections_open;
+    if (uv_accept(server, &c->h_.stream) != 0) {
+        c->close();
+        return;
+    }
+    ++app.metrics().connections_accepted;
+    if (c->out_->failed()) { // no memory for a TLS session
+        c->close();
+        return;
+    }
+    if (set.open_ > set.max_connections_) {
+        c->refuse_for_descriptors();
+        return;
+    }
+    if (!is_unix) uv_tcp_nodelay(&c->h_.tcp, 1);
+    c->reader_ = std::make_unique<RequestReader>(
+        ReadLimits{app.settings().max_header_bytes, app.settings().max_event_bytes});
+    c->wait_for_request();
+    if (uv_read_start(&c->h_.stream, on_alloc, on_read) != 0) c->close();
+}
+
+// Out of descriptors (nearly): answer 503 in one try and close, without reading the request,
+// so the loop never spins on a listener it cannot serve.
+void Connection::refuse_for_descriptors() {
+    static const net::FrameRef answer = net::Frame::copy_of(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 38\r\nRetry-After: 5\r\nConnection: close\r\n\r\n"
+        "too many connections for the fd limit\n");
+    app_.metrics().reject(metrics::Rejected::OutOfDescriptors);
+    log::warn("refused a connection: " + std::to_string(set_.open_ - 1) +
+              " connections open, the descriptor limit allows " +
+              std::to_string(set_.max_connections_));
+    if (tls_) { // a plaintext answer would be noise to a TLS client
+        close();
+        return;
+    }
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(answer->data()), answer->size());
+    uv_try_write(&h_.stream, &buf, 1);
+    close();
+}
+
+void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
+    *buf = uv_buf_init(shared_read_buffer, sizeof shared_read_buffer);
+}
+
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+    auto* c = static_cast<Connection*>(stream->data);
+    if (nread < 0) {
+        if (nread == UV_EOF && c->awaiting_) {
+            // Half-closed after its request: it still gets the answer, then the connection ends.
+            c->finish_after_write_ = true;
+            c->pause_reading();
+            return;
+        }
+        // EOF or error. A subscriber that goes away is simply forgotten; it resumes by id.
+        c->close();
+        return;
+    }
+    if (nread == 0) return;
+    c->work_ = 0;
+    if ((c->state_ == State::Reading && !c->finish_after_write_) || c->state_ == State::Http2)
+        c->receive(buf->base, static_cast<size_t>(nread));
+    // Streaming or lingering: input is read only to notice the close, and discarded.
+}
+
+// Stops taking input, sends what is queued, then lingers and closes. Idempotent.
+void Connection::close_after_output() {
+    if (state_ == State::Closed || state_ == State::Lingering) return;
+    finish_after_write_ = true;
+    if (out_->empty() && !awaiting_) linger(); // else once the publish's answer is out
+}
+
+bool Connection::send(const net::FrameRef& frame) {
+    if (state_ == State::Closed || state_ == State::Lingering) return false;
+    return out_->push(frame) == 0;
+}
+
+void Connection::respond(int status, std::string_view content_type, std::string_view body,
+                         std::string_view extra_headers) {
+    const app::Request& req = reader_->request();
+    bool keep_alive = req.keep_alive && !app_.shutting_down() && !finish_after_write_;
+    std::string headers(extra_headers);
+    headers += app_.settings().cors_headers;
+    bool head_only = req.method == "HEAD";
+    if (!send(app::render_response(status, content_type, body, headers, keep_alive, head_only))) {
+        close();
+        return;
+    }
+    if (!keep_alive) finish();
+}
+
+void Connection::reject(int status, metrics::Rejected kind, std::string_view reason,
+                        std::string_view extra_headers, bool close_after) {
+    app_.metrics().reject(kind);
+    log::info("rejected request: " + std::to_string(status) + " " + std::string(reason));
+    std::string body(reason);
+    body += '\n';
+    if (!close_after) {
+        respond(status, "text/plain; charset=utf-8", body, extra_headers);
+        return;
+    }
+    finish_after_write_ = true; // answer, then close: the rest of the input is not trusted
+    std::string headers(extra_headers);
+    headers += app_.settings().cors_headers;
+    if (!send(app::render_response(status, "text/plain; charset=utf-8", body, headers, false))) {
+        close();
+        return;
+    }
+    if (out_->empty()) linger();
+}
+
+void Connection::start_stream(std::vector<std::string> topics, const std::string* resume) {
+    std::string saved_resume = resume ? *resume : std::string();
+    state_ = State::Streaming;
+    list_remove();
+    list_insert(set_.streaming_);
+    std::string head = "HTTP/1.1 200 OK\r\n"
+                       "Content-Type: text/event-stream\r\n"
+                       "Cache-Control: no-store\r\n"
+                       "X-Accel-Buffering: no\r\n";
+    head += app_.settings().cors_headers;
+    head += "\r\n";
+    reader_.reset(); // frees the request (resume was copied above)
+    if (!send(net::Frame::copy_of(head))) {
+        close();
+        return;
+    }
+    app_.hub().add(this, std::move(topics), resume ? &saved_resume : nullptr, app_.now_ms());
+}
+
+void Connection::drop(sse::DropReason reason) {
+    switch (reason) {
+    case sse::DropReason::SlowSubscriber:
+        log::info("dropped slow subscriber: " + std::to_string(out_->queued_bytes()) +
+                  " bytes queued (max-queued-bytes " +
+                  std::to_string(app_.settings().max_queued_bytes) + ")");
+        close();
+        break;
+    case sse::DropReason::WriteError:
+        close();
+        break;
+    case sse::DropReason::Shutdown:
+        finish();
+        break;
+    }
+}
+
+void Connection::finish() {
+    if (state_ == State::Closed || state_ == State::Lingering) return;
+    if (state_ == State::Http2) {
+        h2_->shutdown(); // the session says when it is over
+        return;
+    }
+    close_after_output();
+}
+
+void Connection::linger() {
+    // Send FIN and read (discarding) a little longer: closing with unread input would make the
+    // kernel send RST, which can destroy the answer before the client has read it.
+    if (state_ == State::Streaming) app_.hub().remove(this);
+    cancel_awaiting();
+    set_.flush_list_.remove(this);
+    yielded_ = false;
+    if (h2_) h2_->abandon();
+#ifdef SSEHUB_HAVE_TLS
+    if (tls_) tls_->close_notify(); // queued before the FIN: uv_shutdown waits for writes
+#endif
+    state_ = State::Lingering;
+    reader_.reset();
+    deadline_ms_ = app_.now_ms() + linger_ms;
+    list_remove();
+    list_insert(set_.waiting_);
+    if (reading_paused_) {
+        reading_paused_ = false;
+        uv_read_start(&h_.stream, on_alloc, on_read);
+    }
+    auto* req = new uv_shutdown_t;
+    req->data = this;
+    if (uv_shutdown(req, &h_.stream, on_shutdown) != 0) {
+        delete req;
+        close();
+    }
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int status) noexcept {
+    auto* c = static_cast<Connection*>(req->data);
+    delete req;
+    if (status < 0) c->close(); // also UV_ECANCELED when closed meanwhile: close() is idempotent
+}
+
+void Connection::on_write_done(void* self, int status) noexcept {
+    auto* c = static_cast<Connection*>(self);
+    if (status < 0) {
+        c->close();
+        return;
+    }
+    if (c->state_ == State::Lingering || c->state_ == State::Closed) return;
+    if (c->finish_after_write_) {
+        if (!c->awaiting_) c->linger(); // else once the answer is out
+        return;
+    }
+    if (c->state_ == State::Reading) c->on_output_drained();
+    if (c->state_ == State::Streaming) c->app_.hub().on_drained(c, c->app_.now_ms());
+    if (c->state_ == State::Http2) c->h2_->on_output_drained();
+}
+
+void Connection::close() {
+    if (state_ == State::Closed) return;
+    if (state_ == State::Streaming) app_.hub().remove(this);
+    cancel_awaiting();
+    set_.flush_list_.remove(this); // input it had set aside is dropped with it
+    yielded_ = false;
+    if (h2_) h2_->abandon();
+    state_ = State::Closed;
+    list_remove();
+    uv_close(&h_.handle, on_close);
+}
+
+void Connection::cancel_awaiting() {
+    if (!awaiting_) return;
+    awaiting_->cancel(); // the answer, when it comes, is dropped
+    awaiting_ = nullptr;
+    held_input_.clear();
+    held_from_ = 0;
+}
+
+void Connection::on_close(uv_handle_t* handle) noexcept {
+    auto* c = static_cast<Connection*>(handle->data);
+    ConnectionSet& set = c->set_;
+    metrics::Metrics& metrics = c->app_.metrics();
+    if (c->h2_) --metrics.h2_connections;
+    delete c;
+    --set.open_;
+    --metrics.connections_open;
+    if (set.on_closed_) set.on_closed_();
+}
+
+bool Connection::peer_address(sockaddr_storage& out) const {
+    if (is_unix_) return false;
+    int len = sizeof out;
+    return uv_tcp_getpeername(&h_.tcp, reinterpret_cast<sockaddr*>(&out), &len) == 0;
+}
+
+} // namespace ssehub::http1

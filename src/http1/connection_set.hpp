@@ -1,0 +1,72 @@
+// Every HTTP/1.1 connection the server holds (TLS ones, and those turned into HTTP/2 sessions,
+// included), on one of two lists: `waiting` (reading a request, or lingering before close:
+// each has a deadline) and `streaming` (subscribers: the hub orders them for heartbeats). The
+// passes over them live here: request deadlines, shutdown, the final close. So does what the
+// connections share below the application: the loop's flush list, the send batch, the TLS
+// context, the descriptor budget. Owned by the Server; it outlives every connection, and a
+// connection removes itself from its list in close().
+#pragma once
+
+#include "app/application.hpp"
+#include "base/intrusive_list.hpp"
+#include "http1/connection.hpp"
+
+#include <cstddef>
+#include <functional>
+
+namespace ssehub::net {
+class FlushList;
+class SendBatch;
+} // namespace ssehub::net
+namespace ssehub::tls {
+class ServerContext;
+}
+
+namespace ssehub::http1 {
+
+struct ConnectionList : IntrusiveList<Connection, &Connection::list_prev, &Connection::list_next> {
+};
+
+class ConnectionSet {
+  public:
+    ConnectionSet(app::Application& app, net::FlushList& flush_list)
+        : app_(app), flush_list_(flush_list) {}
+    ConnectionSet(const ConnectionSet&) = delete;
+    ConnectionSet& operator=(const ConnectionSet&) = delete;
+
+    // Accepts one pending connection from `server` (a listener's handle); `tls`: the listener
+    // speaks TLS (set_tls() was called).
+    void accept(uv_stream_t* server, bool is_unix, bool tls);
+    // Request timeout and linger: closes waiting connections whose time is up.
+    void sweep_deadlines(uint64_t now_ms);
+    // Shutdown: every connection finishes what it is sending, then closes.
+    void finish_all();
+    // The grace period is over: every connection closes now.
+    void close_all();
+
+    size_t open() const { return open_; }
+    size_t max_connections() const { return max_connections_; }
+    // Connections past this are refused with 503 (from the descriptor limit).
+    void set_max_connections(size_t n) { max_connections_ = n; }
+    // Plain connections hand a fan-out's sends to `batch` (null: each sends on its own).
+    void set_send_batch(net::SendBatch* batch) { send_batch_ = batch; }
+    void set_tls(tls::ServerContext* tls) { tls_ = tls; }
+    tls::ServerContext* tls() const { return tls_; }
+    // Called after each connection is freed (lets shutdown finish when the last one goes).
+    void on_connection_closed(std::function<void()> f) { on_closed_ = std::move(f); }
+
+  private:
+    friend class Connection;
+
+    app::Application& app_;
+    net::FlushList& flush_list_; // deferred writes of HTTP/2 sessions, input set aside
+    net::SendBatch* send_batch_ = nullptr;
+    tls::ServerContext* tls_ = nullptr;
+    ConnectionList waiting_;
+    ConnectionList streaming_;
+    size_t open_ = 0;
+    size_t max_connections_ = SIZE_MAX;
+    std::function<void()> on_closed_;
+};
+
+} // namespace ssehub::http1

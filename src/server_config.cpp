@@ -1,0 +1,149 @@
+// The configuration side of the Server: what each layer is told of the configuration (the
+// application's settings, the hub's limits, the Redis options), the files it names (tokens,
+// the Redis password, the certificate), and SIGHUP's all-or-nothing reload.
+#include "server.hpp"
+
+#include "base/log.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#ifdef SSEHUB_HAVE_TLS
+#include "tls/server_context.hpp"
+#endif
+
+namespace ssehub {
+
+namespace {
+
+// One token a line; blank lines and lines starting with '#' are skipped.
+std::vector<std::string> read_tokens(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read token file " + path);
+    std::vector<std::string> tokens;
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t b = line.find_first_not_of(" \t\r");
+        size_t e = line.find_last_not_of(" \t\r");
+        if (b == std::string::npos || line[b] == '#') continue;
+        tokens.push_back(line.substr(b, e - b + 1));
+    }
+    if (tokens.empty()) throw std::runtime_error("token file " + path + " holds no token");
+    return tokens;
+}
+
+// The first line of the file, without its line break.
+std::string read_password(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read Redis password file " + path);
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) throw std::runtime_error("Redis password file " + path + " is empty");
+    return line;
+}
+
+app::Settings app_settings(const config::Config& c, std::vector<std::string> publish_tokens) {
+    app::Settings s;
+    s.max_subscribers = c.max_subscribers;
+    s.max_header_bytes = c.max_header_bytes;
+    s.max_event_bytes = c.max_event_bytes;
+    s.max_queued_bytes = c.max_queued_bytes;
+    s.request_timeout_s = c.request_timeout_s;
+    for (const std::string& range : c.publish_allow)
+        s.publish_allow.push_back(*base::Cidr::parse(range)); // checked when parsed
+    s.publish_tokens = std::move(publish_tokens);
+    s.cors_origin = c.cors_origin;
+    s.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
+    if (c.cors_origin != "*") s.cors_headers += "Vary: Origin\r\n";
+    return s;
+}
+
+} // namespace
+
+#ifdef SSEHUB_HAVE_REDIS
+redis::StreamOptions Server::redis_options(const config::Config& c) {
+    return redis::StreamOptions::derive(c.redis_stream, c.history_events, c.max_event_bytes,
+                                        c.max_queued_bytes);
+}
+#endif
+
+sse::HubLimits Server::hub_limits(const config::Config& c) {
+    return sse::HubLimits{c.history_events, c.history_bytes, c.max_queued_bytes, c.retry_ms,
+                          uint64_t{c.heartbeat_s} * 1000};
+}
+
+Server::Loaded Server::load(const config::Config& c) {
+    Loaded loaded;
+    if (!c.token_file.empty()) loaded.publish_tokens = read_tokens(c.token_file);
+    if (!c.redis_password_file.empty())
+        loaded.redis_password = read_password(c.redis_password_file);
+    return loaded;
+}
+
+void Server::apply(const config::Config& c, Loaded loaded) {
+    log::set_level(c.log_level);
+    redis_password_ = loaded.redis_password;
+    config_ = c;
+    settings_ = app_settings(c, std::move(loaded.publish_tokens));
+    if (hub_) hub_->set_limits(hub_limits(c));
+#ifdef SSEHUB_HAVE_REDIS
+    if (redis_) redis_->apply(redis_options(c), redis_password_);
+#endif
+}
+
+void Server::reload() {
+    notify("RELOADING=1");
+    std::string error;
+    std::optional<config::Config> next = config_;
+    if (reloader_) next = reloader_(error);
+    try {
+        if (!next) throw std::runtime_error(error);
+        if (next->listen != config_.listen || next->state_dir != config_.state_dir)
+            log::warn("listen and state-dir changes take effect only after a restart");
+        if (next->redis != config_.redis || next->redis_stream != config_.redis_stream)
+            log::warn("redis and redis-stream changes take effect only after a restart");
+        if (next->io_uring != config_.io_uring)
+            log::warn("io-uring changes take effect only after a restart");
+        next->listen = config_.listen;
+        next->state_dir = config_.state_dir;
+        next->redis = config_.redis;
+        next->redis_stream = config_.redis_stream;
+        next->io_uring = config_.io_uring;
+        Loaded loaded = load(*next); // the token and password files
+        reload_tls(*next);
+        apply(*next, std::move(loaded));
+        log::info("reloaded configuration");
+    } catch (const std::exception& e) {
+        log::error(std::string("reload failed, keeping the old configuration: ") + e.what());
+    }
+    notify("READY=1");
+}
+
+// TLS listeners are "tls:ADDR:PORT" (or, under socket activation, sockets systemd names "tls"
+// with FileDescriptorName=). The certificate is loaded once here; a bad file stops the start.
+void Server::start_tls() {
+    bool wanted = !config_.tls_cert.empty();
+    for (const std::string& spec : config_.listen)
+        wanted |= spec.starts_with("tls:");
+    if (!wanted) return;
+#ifdef SSEHUB_HAVE_TLS
+    tls_ = std::make_shared<tls::ServerContext>(config_.tls_cert, config_.tls_key);
+#else
+    throw std::runtime_error("TLS is unavailable: this ssehub was built without OpenSSL");
+#endif
+}
+
+void Server::reload_tls(const config::Config& next) {
+#ifdef SSEHUB_HAVE_TLS
+    if (!tls_) return;
+    std::string error;
+    if (!tls_->reload(next.tls_cert, next.tls_key, error))
+        throw std::runtime_error("TLS certificate not reloaded: " + error);
+    log::info("reloaded TLS certificate " + next.tls_cert);
+#else
+    (void)next;
+#endif
+}
+
+} // namespace ssehub
