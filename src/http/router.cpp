@@ -1,12 +1,11 @@
 #include "http/router.hpp"
 
-#include "http/client_script.hpp"
 #include "http/cross_site.hpp"
 #include "http/form_decoding.hpp"
-#include "http/index_page.hpp"
 #include "http/publish_body.hpp"
 #include "http/responder.hpp"
 #include "sse/event_validation.hpp"
+#include "web/assets.hpp"
 
 #include <nlohmann/json.hpp>
 #include <strings.h>
@@ -214,7 +213,7 @@ void route(Responder& c, const Request& req, Context& ctx) {
         if (!is_get) {
             method_not_allowed(c, "GET, HEAD, OPTIONS");
         } else if (path == "/") {
-            c.respond(200, "text/html; charset=utf-8", index_page_html());
+            c.respond(200, "text/html; charset=utf-8", web::index_html());
         } else if (path == "/healthz") {
             if (auto why = ctx.sink->unavailable())
                 c.respond(503, "text/plain; charset=utf-8", *why + "\n", "Retry-After: 1\r\n");
@@ -230,7 +229,7 @@ void route(Responder& c, const Request& req, Context& ctx) {
         if (!is_get)
             method_not_allowed(c, "GET, HEAD, OPTIONS");
         else
-            c.respond(200, "text/javascript; charset=utf-8", client_script_js(),
+            c.respond(200, "text/javascript; charset=utf-8", web::ssehub_js(),
                       "Cache-Control: no-cache\r\n");
         return;
     }
