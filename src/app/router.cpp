@@ -3,13 +3,12 @@
 // transport.
 #include "app/application.hpp"
 
-#include "app/client_script.hpp"
 #include "app/cross_site.hpp"
 #include "app/form_decoding.hpp"
-#include "app/index_page.hpp"
 #include "app/publish_body.hpp"
 #include "app/responder.hpp"
 #include "sse/event_validation.hpp"
+#include "web/assets.hpp"
 
 #include <nlohmann/json.hpp>
 #include <strings.h>
@@ -218,7 +217,7 @@ void Application::route(Responder& c, const Request& req) {
         if (!is_get) {
             method_not_allowed(c, "GET, HEAD, OPTIONS");
         } else if (path == "/") {
-            c.respond(200, "text/html; charset=utf-8", index_page_html());
+            c.respond(200, "text/html; charset=utf-8", web::index_html());
         } else if (path == "/healthz") {
             if (auto why = app.sink().unavailable())
                 c.respond(503, "text/plain; charset=utf-8", *why + "\n", "Retry-After: 1\r\n");
@@ -234,7 +233,7 @@ void Application::route(Responder& c, const Request& req) {
         if (!is_get)
             method_not_allowed(c, "GET, HEAD, OPTIONS");
         else
-            c.respond(200, "text/javascript; charset=utf-8", client_script_js(),
+            c.respond(200, "text/javascript; charset=utf-8", web::ssehub_js(),
                       "Cache-Control: no-cache\r\n");
         return;
     }

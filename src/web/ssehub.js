@@ -1,14 +1,4 @@
-// GET /ssehub.js: the client script that lets every tab of a browser share one event stream
-// (see the comment at its top). Plain ES5-style JavaScript with no dependencies, kept here as
-// one raw string so the hub serves it without reading a file. It must never put event data into
-// a page itself: it only hands events to the page's callbacks.
-#include "app/client_script.hpp"
-
-namespace ssehub::app {
-namespace {
-
-constexpr std::string_view kClientScript =
-    R"js(/* ssehub.js: one event stream per browser for every tab of a page's origin. Served by ssehub.
+/* ssehub.js: one event stream per browser for every tab of a page's origin. Served by ssehub.
  *
  *   <script src="https://hub.example:8443/ssehub.js"></script>
  *   const sub = ssehub.subscribe(["todo", "chat"], ev => console.log(ev.type, ev.data, ev.topic));
@@ -295,12 +285,3 @@ constexpr std::string_view kClientScript =
     }
   };
 })();
-)js";
-
-} // namespace
-
-std::string_view client_script_js() {
-    return kClientScript;
-}
-
-} // namespace ssehub::app

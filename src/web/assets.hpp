@@ -1,0 +1,17 @@
+// The files of src/web/ as the hub serves them, byte for byte: CMake embeds each at build time
+// (cmake/embed_asset.cmake), so the hub never reads them from disk and they stay real files that
+// node and browsers check. Neither file may put event data into a page as HTML (textContent only).
+#pragma once
+
+#include <string_view>
+
+namespace ssehub::web {
+
+// src/web/index.html, the built-in page at GET /: one self-contained document (inline CSS and
+// JS) that reads the stream with fetch and parses it itself, so it shows events of every type.
+std::string_view index_html();
+// src/web/ssehub.js, GET /ssehub.js: lets every tab of an origin share one event stream; it only
+// hands events to the page's callbacks.
+std::string_view ssehub_js();
+
+} // namespace ssehub::web
