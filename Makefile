@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SANITIZE_CTEST_ARGS ?=
 
-.PHONY: all deps build run test test-sanitize install clean format fuzz
+.PHONY: all deps build run test test-sanitize install clean format fuzz check
 
 all: build
 
@@ -24,6 +24,11 @@ run: build
 
 test: build
 	./scripts/run-ctest $(BUILD) --output-on-failure -j $(JOBS)
+
+# The include check, then clang-tidy on the C++ files changed since HEAD~1 (or $$TIDY_BASE).
+check: build
+	./scripts/check-layers
+	./scripts/tidy-changed $(BUILD)
 
 test-sanitize: deps
 	cmake -S . -B $(BUILD)-sanitize -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
