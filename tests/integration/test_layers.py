@@ -54,11 +54,6 @@ def check_layers(root):
 
 class RealTreeTest(unittest.TestCase):
     def test_src_includes_only_itself_and_the_layers_below(self):
-        # The tree is being moved into the layered folders (issue 20); until src/base/ exists
-        # the old layout (http/, log.hpp at the root) cannot pass. Remove this guard when it
-        # does: from then on the real tree must pass.
-        if not os.path.isdir(os.path.join(REPO, "src", "base")):
-            self.skipTest("src/base/ does not exist yet: the tree is not in the layered layout")
         result = check_layers(REPO)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertEqual(result.stdout, "")
