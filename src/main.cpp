@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
         std::vector<std::string> args(argv, argv + argc);
         auto reload = [args](std::string& error) -> std::optional<ssehub::config::Config> {
             std::vector<const char*> again;
+            again.reserve(args.size());
             for (const std::string& a : args)
                 again.push_back(a.c_str());
             auto next =

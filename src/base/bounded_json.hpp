@@ -11,6 +11,7 @@ namespace ssehub::base {
 // The deepest nesting of arrays and objects accepted; the outermost value counts as one.
 inline constexpr int max_json_depth = 64;
 
+// NOLINTNEXTLINE(bugprone-exception-escape): json() makes a null value and never throws.
 struct BoundedJson {
     nlohmann::json doc; // discarded when the text is not JSON or nests too deep
     bool too_deep = false;

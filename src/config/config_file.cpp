@@ -5,6 +5,18 @@
 
 namespace ssehub::config {
 
+namespace {
+
+// "<path>: <what> '<key>'<rest>", built in one string.
+std::string about(const std::string& path, const std::string& key, std::string_view what,
+                  std::string_view rest) {
+    std::string line = path;
+    line.append(": ").append(what).append(" '").append(key).append("'").append(rest);
+    return line;
+}
+
+} // namespace
+
 void apply_config_file(CLI::App& serve, const std::string& path) {
     std::ifstream in(path);
     if (!in) throw CLI::FileError(path + ": cannot read the config file");
@@ -29,15 +41,15 @@ void apply_config_file(CLI::App& serve, const std::string& path) {
         CLI::Option* op = serve.get_option_no_throw("--" + key);
         if (!op || key == "config" || key == "check-config" || key == "help" ||
             !item.parents.empty())
-            throw CLI::ConfigError(path + ": unknown key '" + key + "'");
+            throw CLI::ConfigError(about(path, key, "unknown key", ""));
         if (from_command_line.count(op)) continue; // given on the command line, which wins
         bool list = op->get_items_expected_max() > 1;
         if (!from_file.insert(op).second && !list)
-            throw CLI::ConfigError(path + ": key '" + key +
-                                   "' is given more than once (each key may appear only once, "
-                                   "except listen and publish-allow)");
+            throw CLI::ConfigError(about(path, key, "key",
+                                         " is given more than once (each key may appear only "
+                                         "once, except listen and publish-allow)"));
         if (!list && item.inputs.size() > 1)
-            throw CLI::ConfigError(path + ": key '" + key + "' takes one value");
+            throw CLI::ConfigError(about(path, key, "key", " takes one value"));
         try {
             op->add_result(item.inputs);
             op->run_callback();

@@ -109,20 +109,20 @@ class Nghttp2Session final : public Session, private net::Flushable {
     void streams_changed();
     void for_each_stream(void (Stream::*fn)());
 
-    static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* self) noexcept;
-    static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) noexcept;
+    static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* p) noexcept;
+    static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* p) noexcept;
     static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                          size_t namelen, const uint8_t* value, size_t valuelen, uint8_t flags,
-                         void* self) noexcept;
-    static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self) noexcept;
+                         void* p) noexcept;
+    static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* p) noexcept;
     static int on_data_chunk_recv(nghttp2_session*, uint8_t flags, int32_t stream_id,
-                                  const uint8_t* data, size_t len, void* self) noexcept;
+                                  const uint8_t* data, size_t len, void* p) noexcept;
     static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
-                               void* self) noexcept;
+                               void* p) noexcept;
     static ssize_t on_send(nghttp2_session*, const uint8_t* data, size_t length, int flags,
-                           void* self) noexcept;
+                           void* p) noexcept;
     static int on_send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
-                            size_t length, nghttp2_data_source* source, void* self) noexcept;
+                            size_t length, nghttp2_data_source* source, void* p) noexcept;
 
     app::Application& app_;
     net::FlushList& flush_list_;

@@ -85,10 +85,10 @@ void render_redis(std::string& out, const RedisMetrics& r) {
            "# TYPE ssehub_redis_xadd_duration_seconds histogram\n";
     uint64_t cumulative = 0;
     char bound[32];
-    for (size_t i = 0; i <= r.xadd_buckets.size(); ++i) {
+    for (size_t i = 0; i <= RedisMetrics::xadd_buckets.size(); ++i) {
         cumulative += r.xadd_counts[i];
-        if (i < r.xadd_buckets.size())
-            std::snprintf(bound, sizeof bound, "%g", r.xadd_buckets[i]);
+        if (i < RedisMetrics::xadd_buckets.size())
+            std::snprintf(bound, sizeof bound, "%g", RedisMetrics::xadd_buckets[i]);
         else
             std::snprintf(bound, sizeof bound, "+Inf");
         out += "ssehub_redis_xadd_duration_seconds_bucket{le=\"";
