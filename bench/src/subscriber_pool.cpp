@@ -1,7 +1,7 @@
 #include "subscriber_pool.hpp"
 
+#include "cli/sse_field_reader.hpp"
 #include "payload.hpp"
-#include "sse_parser.hpp"
 
 #include <arpa/inet.h>
 #include <bit>
@@ -30,7 +30,7 @@ struct SubscriberPool::Subscriber {
     uv_connect_t connect_req;
     uv_write_t write_req;
     llhttp_t http;
-    SseParser sse;
+    ssehub::cli::SseFieldReader sse;
     SubscriberPool* pool = nullptr; // not owned: the pool owns this subscriber
     uint32_t index = 0;             // within the pool
     uint64_t connect_start_ns = 0;
@@ -41,9 +41,9 @@ struct SubscriberPool::Subscriber {
     bool payload_ok = false;
     bool disordered = false;
 
-    // SseParser sink: only the first data line of an event carries the payload.
-    void data_line(std::string_view value) {
-        if (in_event) return;
+    // SseFieldReader sink: only the first data line of an event carries the payload.
+    void field(std::string_view name, std::string_view value) {
+        if (name != "data" || in_event) return;
         in_event = true;
         payload_ok = parse_payload(value, seq, sent_ns);
     }
@@ -68,7 +68,7 @@ struct SubscriberPool::Subscriber {
     }
     static int on_body(llhttp_t* p, const char* at, size_t length) {
         auto* s = static_cast<Subscriber*>(p->data);
-        s->sse.feed(at, length, *s);
+        s->sse.feed(std::string_view(at, length), *s);
         return 0;
     }
 };

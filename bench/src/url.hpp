@@ -1,6 +1,7 @@
-// The small part of a URL the benchmark needs: http://HOST:PORT/PATH with a numeric IPv4
-// host (or "localhost"). Loopback benchmarks need nothing more, and refusing the rest keeps
-// name resolution out of the timed path.
+// The small part of a URL the benchmark needs: http://HOST:PORT/PATH?QUERY with a numeric IPv4
+// host (or "localhost"), read by ssehub's one URL parser (src/base/url.hpp). Loopback
+// benchmarks need nothing more, and refusing the rest keeps name resolution out of the timed
+// path.
 #pragma once
 
 #include <netinet/in.h>

@@ -1,5 +1,6 @@
-// Wall-clock time in milliseconds since the Unix epoch: what event ids and the state file's
-// high-water mark are made of. Loop time (uv_now) is for timeouts; this is for ids only.
+// The wall clock as ssehub stamps events and log lines with it: milliseconds since the Unix
+// epoch. Event ids and Redis stream ids are built from it, so every part must read the same
+// clock; timers use the loop's monotonic clock instead, never this one.
 #pragma once
 
 #include <chrono>

@@ -6,8 +6,6 @@ namespace ssehub::cli {
 
 namespace {
 
-constexpr std::string_view bom = "\xEF\xBB\xBF";
-
 bool all_ascii_digits(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s)
@@ -29,66 +27,28 @@ uint64_t saturating_parse(std::string_view digits) {
 
 } // namespace
 
+struct SseParser::EventSink {
+    SseParser& parser;
+    std::vector<SseEvent>& out;
+
+    void field(std::string_view name, std::string_view value) { parser.process_field(name, value); }
+    void dispatch() { parser.dispatch(out); }
+};
+
 bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
-    size_t old = text_.size();
-    decoder_.decode(bytes, text_);
-    if (at_stream_start_ && text_.size() > 0) {
-        // The decoder emits whole code points, so a BOM is never split here.
-        at_stream_start_ = false;
-        if (std::string_view(text_).starts_with(bom)) {
-            text_.erase(0, bom.size());
-            old = 0;
-        }
-    }
-    size_t pos = 0;
-    if (skip_lf_ && text_.size() > 0) {
-        skip_lf_ = false;
-        if (text_[0] == '\n') pos = 1;
-    }
-    // Only the new text can hold a line break; the old part was scanned by the previous call.
-    size_t scan = old > pos ? old : pos;
-    while (true) {
-        size_t eol = text_.find_first_of("\r\n", scan);
-        if (eol == std::string::npos) break;
-        process_line(std::string_view(text_).substr(pos, eol - pos), out);
-        pos = eol + 1;
-        if (text_[eol] == '\r') {
-            if (pos < text_.size()) {
-                if (text_[pos] == '\n') ++pos;
-            } else {
-                skip_lf_ = true; // the LF of a CRLF may come with the next read
-            }
-        }
-        scan = pos;
-    }
-    text_.erase(0, pos);
-    return text_.size() + data_.size() + type_.size() + id_buffer_.size() <= max_bytes_;
+    decoded_.clear();
+    decoder_.decode(bytes, decoded_);
+    EventSink sink{*this, out};
+    reader_.feed(decoded_, sink);
+    return reader_.buffered() + data_.size() + type_.size() + id_buffer_.size() <= max_bytes_;
 }
 
 void SseParser::restart() {
     decoder_ = Utf8Decoder();
-    text_.clear();
-    at_stream_start_ = true;
-    skip_lf_ = false;
+    reader_.restart();
     data_.clear();
     type_.clear();
     id_buffer_ = last_id_;
-}
-
-void SseParser::process_line(std::string_view line, std::vector<SseEvent>& out) {
-    if (line.empty()) {
-        dispatch(out);
-        return;
-    }
-    if (line.front() == ':') return; // a comment
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-        process_field(line, {});
-        return;
-    }
-    std::string_view value = line.substr(colon + 1);
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    process_field(line.substr(0, colon), value);
 }
 
 void SseParser::process_field(std::string_view name, std::string_view value) {

@@ -1,9 +1,12 @@
 // The event-stream parser of the WHATWG HTML standard ("Parsing an event stream", as used by
-// EventSource): bytes in, dispatched events out. Pure and incremental: any split of the input
-// into reads gives the same events. Never does I/O and never throws on hostile input; a line
-// or event past the size bound makes feed() return false instead of growing without end.
+// EventSource): bytes in, dispatched events out. UTF-8 decoding, then the client side's one
+// line and field reader (sse_field_reader.hpp), then what EventSource makes of the fields.
+// Pure and incremental: any split of the input into reads gives the same events. Never does
+// I/O and never throws on hostile input; a line or event past the size bound makes feed()
+// return false instead of growing without end.
 #pragma once
 
+#include "cli/sse_field_reader.hpp"
 #include "cli/utf8_decoder.hpp"
 
 #include <cstdint>
@@ -41,19 +44,19 @@ class SseParser {
     std::optional<uint64_t> retry_ms() const { return retry_ms_; }
 
   private:
-    void process_line(std::string_view line, std::vector<SseEvent>& out);
+    struct EventSink; // the reader's sink: fields into the buffers below, events into `out`
+
     void process_field(std::string_view name, std::string_view value);
     void dispatch(std::vector<SseEvent>& out);
 
     size_t max_bytes_;
     Utf8Decoder decoder_;
-    std::string text_;            // decoded text not yet ending in a line break
-    bool at_stream_start_ = true; // a leading U+FEFF is still to be dropped
-    bool skip_lf_ = false;        // the previous read ended in CR: a leading LF completes CRLF
-    std::string data_;            // data buffer
-    std::string type_;            // event type buffer
-    std::string id_buffer_;       // last event ID buffer
-    std::string last_id_;         // last event ID string (what a reconnect sends)
+    std::string decoded_; // this read's bytes as text (kept for its capacity)
+    SseFieldReader reader_;
+    std::string data_;      // data buffer
+    std::string type_;      // event type buffer
+    std::string id_buffer_; // last event ID buffer
+    std::string last_id_;   // last event ID string (what a reconnect sends)
     std::optional<uint64_t> retry_ms_;
 };
 

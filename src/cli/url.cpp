@@ -1,6 +1,9 @@
 #include "cli/url.hpp"
 
+#include "base/url.hpp"
 #include "cli/event_format.hpp"
+
+#include <variant>
 
 namespace ssehub::cli {
 
@@ -18,17 +21,6 @@ std::string quoted(std::string_view text) {
     out += text;
     out += '\'';
     return out;
-}
-
-std::optional<uint16_t> parse_port(std::string_view text) {
-    if (text.empty() || text.size() > 5) return std::nullopt;
-    unsigned v = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (v == 0 || v > 65535) return std::nullopt;
-    return static_cast<uint16_t>(v);
 }
 
 } // namespace
@@ -65,63 +57,28 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         error = quoted(text) + " is not http://HOST[:PORT] or unix:/path";
         return std::nullopt;
     }
-    // The host and path go into the request line and the Host header: a space, CR, LF or any
-    // other control byte there would split or forge them. Spaces are refused rather than
-    // percent-encoded, so the URL means what it says; write %20 for one.
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c == 0x7f) {
-            error = quoted(printable(text)) + " contains a space or a control character "
-                                              "(write a space in a path as %20)";
-            return std::nullopt;
-        }
+    // The host and path go into the request line and the Host header: the base parser refuses
+    // a space, CR, LF or any other control byte there, which would split or forge them.
+    auto parsed = base::parse_url(text);
+    if (auto* reason = std::get_if<std::string>(&parsed)) {
+        error = quoted(printable(text)) + ": " + *reason;
+        return std::nullopt;
     }
-    std::string_view rest = text.substr(scheme.size());
-    size_t slash = rest.find('/');
-    std::string_view authority = rest.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-    if (path.find_first_of("?#") != std::string_view::npos ||
-        authority.find('@') != std::string_view::npos) {
+    auto& parts = std::get<base::Url>(parsed);
+    if (parts.query || parts.has_userinfo()) {
         error = quoted(text) + ": give only http://HOST[:PORT][/PREFIX]";
         return std::nullopt;
     }
+    if (parts.port == 0) {
+        error = quoted(text) + ": port 0 is not a port to connect to";
+        return std::nullopt;
+    }
+    std::string_view path = parts.path;
     while (path.ends_with('/'))
         path.remove_suffix(1);
     url.prefix = path;
-
-    std::string_view port_text;
-    if (authority.starts_with('[')) {
-        size_t close = authority.find(']');
-        if (close == std::string_view::npos) {
-            error = quoted(text) + ": unterminated [IPv6] address";
-            return std::nullopt;
-        }
-        url.host = authority.substr(1, close - 1);
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty() && !after.starts_with(':')) {
-            error = quoted(text) + ": unexpected text after the [IPv6] address";
-            return std::nullopt;
-        }
-        if (!after.empty()) port_text = after.substr(1);
-        if (after == ":") port_text = "x"; // a colon with no port is an error
-    } else {
-        size_t colon = authority.find(':');
-        url.host = authority.substr(0, colon);
-        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-        if (colon != std::string_view::npos && port_text.empty()) port_text = "x";
-    }
-    if (url.host.empty()) {
-        error = quoted(text) + " names no host";
-        return std::nullopt;
-    }
-    if (!port_text.empty()) {
-        auto port = parse_port(port_text);
-        if (!port) {
-            error = quoted(text) + ": " + quoted(port_text) + " is not a port number (1-65535)";
-            return std::nullopt;
-        }
-        url.port = *port;
-    }
+    url.host = std::move(parts.host);
+    url.port = parts.port.value_or(80);
     return url;
 }
 

@@ -1,5 +1,6 @@
-// The --url of the client commands: "http://HOST[:PORT][/PREFIX]" or "unix:/path/to/socket".
-// Plain HTTP only: TLS belongs in a proxy in front of the hub.
+// The --url of the client commands: "http://HOST[:PORT][/PREFIX]" or "unix:/path/to/socket",
+// the first read by ssehub's one URL parser (base/url.hpp). Plain HTTP only: TLS belongs in a
+// proxy in front of the hub.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // Where the Redis server is: "redis://[user@]host[:port][/db]" or "unix:/path". Parsed once from
-// --redis; never holds a password (that comes from --redis-password-file only). No hiredis here,
-// so the command line can check a URL in a build without Redis support.
+// --redis by ssehub's one URL parser (base/url.hpp), which this gives the Redis meaning: the
+// default port, the database after '/', and no password (that comes from
+// --redis-password-file only). No hiredis here, so the command line can check a URL in a build
+// without Redis support.
 #pragma once
 
 #include <cstdint>

@@ -1,21 +1,15 @@
 #include "redis/stream_reader.hpp"
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <hiredis/hiredis.h>
 #include <string>
 
 namespace ssehub::redis {
 
 namespace {
-
-uint64_t wall_ms() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
 
 bool is_error(const redisReply* r) {
     return r->type == REDIS_REPLY_ERROR;
@@ -59,7 +53,7 @@ bool StreamReader::take(const redisReply* entry, bool live, uint64_t now_ms) {
     last_ = e.id;
     if (d == Decoded::NotOurs) {
         ++metrics_.skipped_entries;
-        skip_log_.skipped(e.id, why, wall_ms());
+        skip_log_.skipped(e.id, why, base::wall_ms());
         return true;
     }
     if (live)
@@ -117,7 +111,7 @@ void StreamReader::on_batch(redisReply* reply) {
     for (size_t i = 0; i < entries->elements; ++i)
         if (!take(entries->element[i], true, now)) return;
     metrics_.entries_read += entries->elements;
-    uint64_t wall = wall_ms();
+    uint64_t wall = base::wall_ms();
     metrics_.read_lag_ms = wall > last_->ms ? wall - last_->ms : 0;
     // Behind (a large batch) or late (the batch waited long to be read): trimming may be
     // overtaking this node. Asked before the next XREAD, pipelined: does the stream still hold

@@ -1,6 +1,8 @@
 // An SSE parser written from the WHATWG HTML standard ("Parsing an event stream" and
 // "Interpreting an event stream"), independent of our encoder, so the fuzzer can check that
-// what a publisher sends is exactly what a page's EventSource dispatches.
+// what a publisher sends is exactly what a page's EventSource dispatches. A test's oracle, not
+// a second product parser: it is kept apart from the client's (src/cli/sse_field_reader.hpp)
+// on purpose, simple rather than fast, so that the two can disagree when one is wrong.
 #pragma once
 
 #include <string>
