@@ -157,7 +157,7 @@ int Run::execute() {
         PoolLink::Events events{[this] { on_link_open(); },
                                 [this](uint32_t seq) { on_event_complete(seq); },
                                 [this](const std::string& why) { finish(why); },
-                                [this, node](PoolStats s) { on_stats(node, std::move(s)); }};
+                                [this, node](PoolStats s) { on_stats(node, s); }};
         links_.push_back(
             forked ? make_remote_link(&loop_, channel_fds[i], std::move(events))
                    : make_local_link(&loop_, pool_config(segments[i]), std::move(events)));
@@ -336,7 +336,7 @@ void Run::finish(const std::string& why) {
         link->finish(published_);
 }
 
-void Run::on_stats(uint32_t node, PoolStats stats) {
+void Run::on_stats(uint32_t node, const PoolStats& stats) {
     node_stats_[node].merge(stats);
     total_.merge(stats);
     if (++links_reported_ < links_.size()) return;

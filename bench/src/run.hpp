@@ -42,7 +42,7 @@ class Run {
     void arm_deadline(double seconds);
     void check_end();
     void finish(const std::string& why);
-    void on_stats(uint32_t node, PoolStats stats);
+    void on_stats(uint32_t node, const PoolStats& stats);
     void print_progress();
     nlohmann::json result() const;
     nlohmann::json node_result(uint32_t node) const;

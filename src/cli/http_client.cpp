@@ -22,7 +22,7 @@ std::string serialize(const Url& url, const Request& r) {
     out += "User-Agent: ssehub/" SSEHUB_VERSION "\r\n";
     out += "Connection: close\r\n";
     for (const auto& [name, value] : r.headers)
-        out += name + ": " + value + "\r\n";
+        out.append(name).append(": ").append(value).append("\r\n");
     if (!r.body.empty() || r.method == "POST")
         out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
     out += "\r\n";

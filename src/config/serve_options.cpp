@@ -111,7 +111,7 @@ void apply_sizes(const ServeOptionText& s, Config& c) {
 
 } // namespace
 
-void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& sizes) {
+void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
     serve
         .add_option(
             "--listen", c.listen,
@@ -129,17 +129,16 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& sizes) {
     serve.add_option("--history-events", c.history_events, "Events retained for replay")
         ->transform(whole_number(0, 10000000))
         ->capture_default_str();
-    serve.add_option("--history-bytes", sizes.history_bytes, "Bytes retained for replay (SIZE)")
+    serve.add_option("--history-bytes", text.history_bytes, "Bytes retained for replay (SIZE)")
         ->check(size_within(0, 64ull << 30))
         ->capture_default_str();
     serve.add_option("--max-subscribers", c.max_subscribers, "Concurrent subscribers")
         ->transform(whole_number(1, 10000000))
         ->capture_default_str();
-    serve.add_option("--max-header-bytes", sizes.max_header_bytes, "Request line + headers (SIZE)")
+    serve.add_option("--max-header-bytes", text.max_header_bytes, "Request line + headers (SIZE)")
         ->check(size_within(64, 16u << 20))
         ->capture_default_str();
-    serve
-        .add_option("--max-event-bytes", sizes.max_event_bytes, "Request body / event data (SIZE)")
+    serve.add_option("--max-event-bytes", text.max_event_bytes, "Request body / event data (SIZE)")
         ->check(size_within(1, 1u << 30))
         ->capture_default_str();
     serve
@@ -147,7 +146,7 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& sizes) {
         ->transform(whole_number(1, 3600))
         ->capture_default_str();
     serve
-        .add_option("--max-queued-bytes", sizes.max_queued_bytes,
+        .add_option("--max-queued-bytes", text.max_queued_bytes,
                     "Output queued per subscriber before it is dropped (SIZE)")
         ->check(size_within(1u << 10, 64ull << 30))
         ->capture_default_str();
@@ -162,7 +161,7 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& sizes) {
     serve.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds to flush output on SIGTERM")
         ->transform(whole_number(0, 3600))
         ->capture_default_str();
-    serve.add_option("--log-level", sizes.log_level, "error, warn, info or debug")
+    serve.add_option("--log-level", text.log_level, "error, warn, info or debug")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
                 return level_named(text) ? "" : "'" + text + "' is not error, warn, info or debug";
