@@ -5,10 +5,8 @@
 #include "http1/connection.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <sys/resource.h>
@@ -231,6 +229,7 @@ void Server::on_grace_expired(uv_timer_t* timer) noexcept {
 }
 
 void Server::maybe_finish_shutdown() {
+    // app_ is null only after a failed start, which closes the loop handles itself.
     if (app_ && app_->shutting_down() && connections_->open() == 0) close_loop_handles();
 }
 

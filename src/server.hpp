@@ -3,7 +3,7 @@
 // to, the hub, the event sink (the id source of a lone hub, or the Redis upstream with
 // --redis), the signal handlers and one housekeeping timer (heartbeats and request deadlines
 // for every connection at once). The configuration is turned here into what each layer is
-// told (app::Settings, sse::HubLimits, redis::Options).
+// told (app::Settings, sse::HubLimits, redis::StreamOptions).
 #pragma once
 
 #include "app/application.hpp"

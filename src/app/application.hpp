@@ -1,11 +1,15 @@
 // Layer app/: what every transport shares: the router, publish, responses, cross-site and
 // auth decisions, and the mapping of outcomes to HTTP statuses. Includes web/, sse/ and below;
-// the transports above it (http1/, h2/) carry bytes to it and never decide a status themselves.
+// the transports above it (http1/, h2/) carry requests to it and decide no application answer
+// themselves: they refuse only what they cannot parse or bound (400, 413, 414, 431, 501, 505,
+// and 503 when out of descriptors).
 //
 // The application every transport carries requests to: it decides what a request is and
 // answers it through a Responder (router.cpp), with the hub, the event sink, the counters and
 // the settings it was given at construction. A transport holds a reference to it and to
-// nothing else of the server. Owned by the Server; outlives every connection.
+// nothing else of the server: what a transport needs of the hub (add, remove, on_drained), the
+// counters and the settings, it reaches through here. Owned by the Server; outlives every
+// connection.
 #pragma once
 
 #include "app/request.hpp"

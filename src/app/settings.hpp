@@ -1,7 +1,8 @@
 // The limits and policies that the router and every transport apply, in the units they use.
 // Built from the daemon's configuration by the server (config/ is a layer above and stays
-// unknown here) and replaced whole on SIGHUP; readers hold a reference, never a copy, so a
-// reload reaches every connection at its next request.
+// unknown here) and replaced whole on SIGHUP; readers hold a reference, so a reload reaches
+// every connection at its next request. Two copies are made on purpose, as before: an HTTP/1.1
+// request reader's limits (at accept) and an HTTP/2 session's SETTINGS (sent at its start).
 #pragma once
 
 #include "base/cidr.hpp"

@@ -1,12 +1,12 @@
 // A doubly linked list threaded through its elements' own prev/next pointers: no allocation,
-// O(1) push_back and remove, for the hub's per-subscriber and per-stream bookkeeping (the
-// heartbeat order, HTTP/2 streams by state). The list owns nothing; an element is on at most
+// O(1) push_back and remove: the heartbeat order of subscribers, HTTP/2 streams by state, and
+// the HTTP/1.1 connections by what they wait for. The list owns nothing; an element is on at most
 // one list per pair of pointers, and must be removed before it dies.
 #pragma once
 
 #include <cstddef>
 
-namespace ssehub {
+namespace ssehub::base {
 
 template <class T, T* T::*Prev, T* T::*Next> struct IntrusiveList {
     T* head = nullptr;
@@ -38,4 +38,4 @@ template <class T, T* T::*Prev, T* T::*Next> struct IntrusiveList {
     }
 };
 
-} // namespace ssehub
+} // namespace ssehub::base

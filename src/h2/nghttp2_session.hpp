@@ -16,16 +16,7 @@
 #include <nghttp2/nghttp2.h>
 #include <vector>
 
-namespace ssehub::app {
-class Application;
-}
-namespace ssehub::net {
-class FlushList;
-}
-
 namespace ssehub::h2 {
-
-class Stream;
 
 class Nghttp2Session final : public Session, private net::Flushable {
   public:
@@ -100,7 +91,7 @@ class Nghttp2Session final : public Session, private net::Flushable {
     // those whose response body waits to be sent, in the order they were answered (so each
     // list is in the order of its deadlines: the first is the next to expire), and the others
     // (event streams, or answered).
-    using StreamList = IntrusiveList<Stream, &Stream::prev, &Stream::next>;
+    using StreamList = base::IntrusiveList<Stream, &Stream::prev, &Stream::next>;
 
     StreamList& list_of(Stream* s);
     void link(Stream* s);

@@ -1,3 +1,6 @@
+// The state machine of one HTTP/1.1 connection (see connection.hpp): accept, read, answer,
+// stream, linger, close. Request input is connection_input.cpp, the TLS and HTTP/2 side
+// connection_tls.cpp, the passes over every connection connection_set.cpp.
 #include "http1/connection.hpp"
 
 #include "app/application.hpp"

@@ -90,14 +90,11 @@ class Connection final : public sse::Subscriber,
     bool is_streaming() const { return state_ == State::Streaming; }
     bool peer_address(sockaddr_storage& out) const override;
 
-    // The hooks of the ConnectionSet list this connection is on (list_), if any.
-    Connection* list_prev = nullptr;
-    Connection* list_next = nullptr;
-
   private:
     enum class State : uint8_t { Reading, Streaming, Http2, Lingering, Closed };
 
     friend class ConnectionSet;
+    friend struct ConnectionList;
 
     Connection(ConnectionSet& set, bool is_unix, bool tls);
     ~Connection();
@@ -159,6 +156,8 @@ class Connection final : public sse::Subscriber,
     size_t held_from_ = 0;
     std::string* replaying_ = nullptr; // handle_held_input()'s input, while it goes through it
     ConnectionList* list_ = nullptr;   // the set_ list this connection is on, if any
+    Connection* list_prev = nullptr;   // its hooks in that list
+    Connection* list_next = nullptr;
     uint64_t deadline_ms_ = 0;
     State state_ = State::Reading;
     bool is_unix_;

@@ -24,8 +24,8 @@ class ServerContext;
 
 namespace ssehub::http1 {
 
-struct ConnectionList : IntrusiveList<Connection, &Connection::list_prev, &Connection::list_next> {
-};
+struct ConnectionList
+    : base::IntrusiveList<Connection, &Connection::list_prev, &Connection::list_next> {};
 
 class ConnectionSet {
   public:

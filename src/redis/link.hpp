@@ -1,11 +1,11 @@
 // The hub's two connections to Redis -- the reader's, blocked in XREAD, and the commands' (XADD,
 // XRANGE) -- and their one state:
 //   Connecting -> Up (both answered their handshake) -> Down (a failure) -> Connecting ...
-// While not Up, publishes are refused (503) and /healthz says why; subscribers are unaffected.
-// After a failure both connections are closed and opened again after a bounded exponential
-// backoff (100 ms doubling to 5 s, with jitter). A watchdog fails the link when Redis stops
-// answering: every second an idle commands connection sends PING, so a frozen Redis is noticed
-// 5 to 6 s after it froze. Redis can also be up and refuse writes (OOM under noeviction,
+// While not Up, publishes are refused (the application answers 503) and /healthz says why;
+// subscribers are unaffected. After a failure both connections are closed and opened again after a
+// bounded exponential backoff (100 ms doubling to 5 s, with jitter). A watchdog fails the link when
+// Redis stops answering: every second an idle commands connection sends PING, so a frozen Redis is
+// noticed 5 to 6 s after it froze. Redis can also be up and refuse writes (OOM under noeviction,
 // READONLY, MISCONF): an XADD refused marks the link as refusing writes, and while it does a
 // probe every second (XADD with id 0-0, which Redis refuses after its write checks and before
 // it touches any key) finds out when it takes them again. Each change of state is one log line; a

@@ -1,10 +1,10 @@
 // The sink of a node with --redis: one XADD per publish (MAXLEN ~ history-events, so the
 // stream stays about as long as a ring), on the link's command connection. Publishes that
-// arrive together go out together: hiredis writes every queued command in one go. The answer
-// (202 with the id Redis gave) is sent only once Redis has stored the event; the event itself
-// reaches this node's subscribers through the StreamReader, as on every other node. While the
-// link is not up, publishes are refused with 503 and Retry-After: an event that cannot be
-// delivered in order is never accepted.
+// arrive together go out together: hiredis writes every queued command in one go. The outcome
+// (accepted, with the id Redis gave) is given only once Redis has stored the event; the event
+// itself reaches this node's subscribers through the StreamReader, as on every other node.
+// While the link is not up, publishes are refused with a retry hint (the application answers
+// 503 and Retry-After): an event that cannot be delivered in order is never accepted.
 #pragma once
 
 #include "metrics/metrics.hpp"

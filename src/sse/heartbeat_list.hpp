@@ -26,7 +26,7 @@ class HeartbeatList {
     static uint64_t last_write_ms(const Subscriber* s) { return s->last_write_ms_; }
 
   private:
-    IntrusiveList<Subscriber, &Subscriber::hb_prev_, &Subscriber::hb_next_> list_;
+    base::IntrusiveList<Subscriber, &Subscriber::hb_prev_, &Subscriber::hb_next_> list_;
 };
 
 } // namespace ssehub::sse

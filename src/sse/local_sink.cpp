@@ -4,7 +4,6 @@
 #include "base/log.hpp"
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace ssehub::sse {

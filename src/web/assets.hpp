@@ -1,6 +1,8 @@
 // The files of src/web/ as the hub serves them, byte for byte: CMake embeds each at build time
 // (cmake/embed_asset.cmake), so the hub never reads them from disk and they stay real files that
 // node and browsers check. Neither file may put event data into a page as HTML (textContent only).
+// index.html is past 300 lines on purpose: one self-contained page, and a comment at its top
+// would be served too.
 #pragma once
 
 #include <string_view>

@@ -86,22 +86,26 @@ class PlantedViolationTest(unittest.TestCase):
             """))
         self.assert_fails_with("src/net/planted.cpp:3: net/ includes sse/ (a layer above it)")
 
-    def test_an_include_of_the_root_from_a_folder_fails(self):
-        self.plant("src/base/clock.hpp", '#include "server.hpp"\n')
-        self.assert_fails_with("src/base/clock.hpp:1: base/ includes the root (a layer above it)")
+    # One planted include each, on a fresh copy of the clean tree: the file, its text, and the
+    # one line the check must print.
+    PLANTED = [
+        ("src/base/clock.hpp", '#include "server.hpp"\n',
+         "src/base/clock.hpp:1: base/ includes the root (a layer above it)"),
+        ("src/sse/topic.hpp", '#include "../app/router.hpp"\n',  # up by a relative path
+         "src/sse/topic.hpp:1: sse/ includes app/ (a layer above it)"),
+        ("src/tls/channel.hpp", '#include "h2/session.hpp"\n',  # transports keep their order
+         "src/tls/channel.hpp:1: tls/ includes h2/ (a layer above it)"),
+        ("src/cli/subscribe.cpp", '#include "bench/src/url.hpp"\n',
+         "src/cli/subscribe.cpp:1: cli/ includes bench/ (nothing may include the benchmark)"),
+    ]
 
-    def test_an_include_two_folders_up_by_relative_path_fails(self):
-        self.plant("src/sse/topic.hpp", '#include "../app/router.hpp"\n')
-        self.assert_fails_with("src/sse/topic.hpp:1: sse/ includes app/ (a layer above it)")
-
-    def test_transports_keep_their_order(self):
-        self.plant("src/tls/channel.hpp", '#include "h2/session.hpp"\n')
-        self.assert_fails_with("src/tls/channel.hpp:1: tls/ includes h2/ (a layer above it)")
-
-    def test_an_include_of_the_benchmark_fails(self):
-        self.plant("src/cli/subscribe.cpp", '#include "bench/src/url.hpp"\n')
-        self.assert_fails_with(
-            "src/cli/subscribe.cpp:1: cli/ includes bench/ (nothing may include the benchmark)")
+    def test_each_planted_include_of_a_layer_above_fails_naming_file_and_line(self):
+        for rel, text, expected in self.PLANTED:
+            with self.subTest(rel):
+                self.plant(rel, text)
+                self.assert_fails_with(expected)
+                os.remove(os.path.join(self.root, rel))
+                write_tree(self.root, CLEAN_TREE)
 
     def test_a_folder_outside_the_layer_list_fails(self):
         self.plant("src/http/connection.hpp", '#include "sse/hub.hpp"\n')
