@@ -157,7 +157,7 @@ int Run::execute() {
         PoolLink::Events events{[this] { on_link_open(); },
                                 [this](uint32_t seq) { on_event_complete(seq); },
                                 [this](const std::string& why) { finish(why); },
-                                [this, node](PoolStats s) { on_stats(node, s); }};
+                                [this, node](const PoolStats& s) { on_stats(node, s); }};
         links_.push_back(
             forked ? make_remote_link(&loop_, channel_fds[i], std::move(events))
                    : make_local_link(&loop_, pool_config(segments[i]), std::move(events)));
