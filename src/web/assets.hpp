@@ -1,3 +1,6 @@
+// Layer web/: the built-in page and /ssehub.js as real files. Includes nothing of ours; app/
+// serves them.
+//
 // The files of src/web/ as the hub serves them, byte for byte: CMake embeds each at build time
 // (cmake/embed_asset.cmake), so the hub never reads them from disk and they stay real files that
 // node and browsers check. Neither file may put event data into a page as HTML (textContent only).
