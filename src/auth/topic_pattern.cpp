@@ -20,6 +20,8 @@ size_t wildcard_at(std::string_view p, size_t i) {
     return close - i + 1;
 }
 
+} // namespace
+
 bool understood(std::string_view pattern) {
     for (size_t i = 0; i < pattern.size();) {
         size_t w = wildcard_at(pattern, i);
@@ -28,6 +30,8 @@ bool understood(std::string_view pattern) {
     }
     return true;
 }
+
+namespace {
 
 // Glob matching of one understood pattern with wildcards that never cross '/': the classic
 // loop that remembers the last wildcard and lets it take one more character on a mismatch

@@ -18,6 +18,10 @@
 namespace ssehub::auth {
 
 bool matches(std::string_view pattern, std::string_view topic);
+// Whether every part of `pattern` is a form above (a pattern that is not matches nothing). The
+// operator's own patterns (--private-topic) must be: one that matched nothing would leave the
+// topics it meant to close open.
+bool understood(std::string_view pattern);
 
 // What one claim (subscribe or publish) allows: any of its patterns.
 struct TopicRights {
