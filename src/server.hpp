@@ -71,6 +71,7 @@ class Server {
     struct Loaded {
         std::vector<std::string> publish_tokens;
         std::string redis_password;
+        std::shared_ptr<const auth::KeySet> jwt_keys; // null without --jwt-key
     };
     static Loaded load(const config::Config& config);
     void apply(const config::Config& config, Loaded loaded);

@@ -43,7 +43,31 @@ std::string read_password(const std::string& path) {
     return line;
 }
 
-app::Settings app_settings(const config::Config& c, std::vector<std::string> publish_tokens) {
+// "[KID=]FILE" each (the option's check split them the same way): a PEM public key is RS256 or
+// ES256 by its type, any other file an HS256 secret. Throws with the file's name and the fault.
+std::shared_ptr<const auth::KeySet> read_jwt_keys(const std::vector<std::string>& specs) {
+    if (specs.empty()) return nullptr;
+    auto keys = std::make_shared<auth::KeySet>();
+    for (const std::string& spec : specs) {
+        size_t eq = spec.find('=');
+        bool has_kid = eq != std::string::npos && spec.find('/') > eq;
+        std::string kid = has_kid ? spec.substr(0, eq) : std::string();
+        std::string path = has_kid ? spec.substr(eq + 1) : spec;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw std::runtime_error("cannot read --jwt-key file " + path);
+        std::string head(256, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<size_t>(in.gcount()));
+        if (head.find("-----BEGIN ") != std::string::npos)
+            keys->add_public_key_file(path, kid);
+        else
+            keys->add_secret_file(path, kid);
+    }
+    return keys;
+}
+
+app::Settings app_settings(const config::Config& c, std::vector<std::string> publish_tokens,
+                           std::shared_ptr<const auth::KeySet> jwt_keys) {
     app::Settings s;
     s.max_subscribers = c.max_subscribers;
     s.max_header_bytes = c.max_header_bytes;
@@ -53,9 +77,15 @@ app::Settings app_settings(const config::Config& c, std::vector<std::string> pub
     for (const std::string& range : c.publish_allow)
         s.publish_allow.push_back(*base::Cidr::parse(range)); // checked when parsed
     s.publish_tokens = std::move(publish_tokens);
+    s.jwt_keys = std::move(jwt_keys);
+    s.jwt_leeway_s = c.jwt_leeway_s;
+    s.jwt_cookie = c.jwt_cookie;
+    s.private_topics.patterns = c.private_topics;
     s.cors_origin = c.cors_origin;
     s.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
-    if (c.cors_origin != "*") s.cors_headers += "Vary: Origin\r\n";
+    // One named origin may send the browser's cookie (a token) along; "*" never may.
+    if (c.cors_origin != "*")
+        s.cors_headers += "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
     return s;
 }
 
@@ -69,8 +99,12 @@ redis::StreamOptions Server::redis_options(const config::Config& c) {
 #endif
 
 sse::HubLimits Server::hub_limits(const config::Config& c) {
-    return sse::HubLimits{c.history_events, c.history_bytes, c.max_queued_bytes, c.retry_ms,
-                          uint64_t{c.heartbeat_s} * 1000};
+    return sse::HubLimits{c.history_events,
+                          c.history_bytes,
+                          c.max_queued_bytes,
+                          c.retry_ms,
+                          uint64_t{c.heartbeat_s} * 1000,
+                          auth::TopicRights{c.private_topics}};
 }
 
 Server::Loaded Server::load(const config::Config& c) {
@@ -78,6 +112,7 @@ Server::Loaded Server::load(const config::Config& c) {
     if (!c.token_file.empty()) loaded.publish_tokens = read_tokens(c.token_file);
     if (!c.redis_password_file.empty())
         loaded.redis_password = read_password(c.redis_password_file);
+    loaded.jwt_keys = read_jwt_keys(c.jwt_keys);
     return loaded;
 }
 
@@ -85,8 +120,10 @@ void Server::apply(const config::Config& c, Loaded loaded) {
     log::set_level(c.log_level);
     redis_password_ = loaded.redis_password;
     config_ = c;
-    settings_ = app_settings(c, std::move(loaded.publish_tokens));
-    if (hub_) hub_->set_limits(hub_limits(c));
+    settings_ = app_settings(c, std::move(loaded.publish_tokens), std::move(loaded.jwt_keys));
+    if (hub_) hub_->set_limits(hub_limits(c), uv_now(&loop_));
+    if (!c.private_topics.empty() && !settings_.jwt_keys)
+        log::warn("--private-topic without --jwt-key: no one can read the private topics");
 #ifdef SSEHUB_HAVE_REDIS
     if (redis_) redis_->apply(redis_options(c), redis_password_);
 #endif

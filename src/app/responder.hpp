@@ -5,6 +5,7 @@
 
 #include "metrics/metrics.hpp"
 #include "sse/event_sink.hpp"
+#include "sse/subscription.hpp"
 
 #include <string>
 #include <string_view>
@@ -25,8 +26,8 @@ class Responder {
     // Hands a validated event to the sink and answers with answer_publish() when the sink has
     // decided: at once, or later (then it waits, and cancels the wait if it goes away first).
     virtual void publish(sse::EventSink& sink, const sse::PublishRequest& request) = 0;
-    // Becomes a subscriber: topics already validated; `resume` is the raw Last-Event-ID.
-    virtual void start_stream(std::vector<std::string> topics, const std::string* resume) = 0;
+    // Becomes a subscriber: topics validated, rights decided (see sse::Subscription).
+    virtual void start_stream(sse::Subscription subscription) = 0;
     virtual bool is_unix() const = 0;
     // The peer's address (TCP only), written into `out`; false if unknown.
     virtual bool peer_address(sockaddr_storage& out) const = 0;

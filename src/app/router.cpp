@@ -7,6 +7,8 @@
 #include "app/form_decoding.hpp"
 #include "app/publish_body.hpp"
 #include "app/responder.hpp"
+#include "app/token_access.hpp"
+#include "base/clock.hpp"
 #include "sse/event_validation.hpp"
 #include "web/assets.hpp"
 
@@ -24,16 +26,46 @@ bool wants_event_stream(const Request& req) {
     return accept && accept->find("text/event-stream") != std::string::npos;
 }
 
-// Compares without an early exit, so the time taken does not tell how much of a token matched.
-bool same_secret(std::string_view a, std::string_view b) {
-    size_t n = std::max(a.size(), b.size());
-    unsigned char diff = a.size() != b.size();
-    for (size_t i = 0; i < n; ++i) {
-        unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-        unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-        diff |= x ^ y;
+using metrics::TokenRefusal;
+
+// RFC 6750 3: a bad token is 401 with error="invalid_token"; a missing one, 401 with the bare
+// challenge; a good one that may not do this, 403 with error="insufficient_scope". The
+// description is our own one-line text, without the characters a quoted-string must escape.
+void refuse_token(Responder& c, Application& app, const AccessRefused& refused) {
+    app.metrics().refuse_token(refused.reason);
+    std::string description = refused.text;
+    std::replace_if(
+        description.begin(), description.end(),
+        [](char ch) { return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20; },
+        '\'');
+    c.reject(401, Rejected::Unauthorized, refused.text,
+             "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"" +
+                 description + "\"\r\n");
+}
+
+void refuse_missing_token(Responder& c, Application& app, std::string_view reason) {
+    app.metrics().refuse_token(TokenRefusal::Missing);
+    c.reject(401, Rejected::Unauthorized, reason, "WWW-Authenticate: Bearer\r\n");
+}
+
+void refuse_scope(Responder& c, Application& app, std::string_view reason) {
+    app.metrics().refuse_token(TokenRefusal::NotAllowed);
+    c.reject(403, Rejected::Forbidden, reason,
+             "WWW-Authenticate: Bearer error=\"insufficient_scope\"\r\n");
+}
+
+// The signed tokens of a request, or null after answering 401 for one that does not verify.
+std::optional<Access> access_of(Responder& c, const Request& req, Application& app,
+                                const Params& params, TokenPlaces places) {
+    auto read =
+        read_access(req, params, app.settings(), places, static_cast<int64_t>(base::wall_ms()));
+    if (auto* refused = std::get_if<AccessRefused>(&read)) {
+        refuse_token(c, app, *refused);
+        return std::nullopt;
     }
-    return diff == 0;
+    Access access = std::get<Access>(std::move(read));
+    app.metrics().tokens_verified += access.tokens;
+    return access;
 }
 
 // Answers the refusal itself and returns false when this peer may not publish.
@@ -97,9 +129,29 @@ void publish(Responder& c, Application& app, const PublishFields& f, bool broadc
     c.publish(app.sink(), sse::PublishRequest{f.event, f.data, topic, broadcast, app.now_ms()});
 }
 
-void handle_publish(Responder& c, const Request& req, Application& app) {
-    if (!allow_site(c, req, app.settings())) return;
-    if (!authorize_publish(c, req, app.settings())) return;
+// With a signed token, the token alone decides (its publish claim, from any address); without
+// one, the allow-list and the plain tokens, as before tokens were signed.
+bool allow_publisher(Responder& c, const Request& req, Application& app, const Access& access) {
+    if (access.tokens > 0) return true;
+    return allow_site(c, req, app.settings()) && authorize_publish(c, req, app.settings());
+}
+
+// A publish claim must name the topic; an event without one (and a broadcast) reaches the
+// subscribers of every topic, so it needs "*".
+bool allow_claim(Responder& c, Application& app, const Access& access, std::string_view topic) {
+    if (access.tokens == 0) return true;
+    if (topic.empty() ? allows_every_topic(access.publish) : access.publish.allows(topic))
+        return true;
+    refuse_scope(c, app,
+                 topic.empty() ? "this token may publish only to the topics it names ('*' for "
+                                 "an event without a topic or a signal)"
+                               : "this token may not publish to topic " + std::string(topic));
+    return false;
+}
+
+void handle_publish(Responder& c, const Request& req, Application& app, const Params& params) {
+    auto access = access_of(c, req, app, params, TokenPlaces::HeaderAndQuery);
+    if (!access || !allow_publisher(c, req, app, *access)) return;
     const std::string* type = req.header("content-type");
     auto decoded = decode_publish_body(type ? *type : std::string_view(), req.body);
     if (auto* err = std::get_if<BodyError>(&decoded)) {
@@ -108,13 +160,16 @@ void handle_publish(Responder& c, const Request& req, Application& app) {
                  err->reason);
         return;
     }
-    publish(c, app, std::get<PublishFields>(decoded), false);
+    const PublishFields& fields = std::get<PublishFields>(decoded);
+    if (!allow_claim(c, app, *access, fields.topic ? *fields.topic : std::string_view())) return;
+    publish(c, app, fields, false);
 }
 
 // IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
 void handle_signal(Responder& c, const Request& req, Application& app, const Params& params) {
-    if (!allow_site(c, req, app.settings())) return;
-    if (!authorize_publish(c, req, app.settings())) return;
+    auto access = access_of(c, req, app, params, TokenPlaces::HeaderAndQuery);
+    if (!access || !allow_publisher(c, req, app, *access)) return;
+    if (!allow_claim(c, app, *access, {})) return;
     PublishFields f;
     f.event = *find_param(params, "signal");
     const std::string* server = find_param(params, "activeserver");
@@ -148,9 +203,33 @@ void handle_subscribe(Responder& c, const Request& req, Application& app, const 
         }
         topics.push_back(v);
     }
+    auto access = access_of(c, req, app, params, TokenPlaces::HeaderQueryAndCookie);
+    if (!access) return;
+    for (const std::string& topic : topics) {
+        if (!app.settings().private_topics.allows(topic)) continue;
+        if (access->tokens == 0) {
+            refuse_missing_token(c, app, "topic " + topic + " is private: a token is required");
+            return;
+        }
+        if (!access->subscribe.allows(topic)) {
+            refuse_scope(c, app, "this token may not subscribe to topic " + topic);
+            return;
+        }
+    }
+    sse::Subscription subscription{std::move(topics), std::nullopt, nullptr, std::nullopt};
     const std::string* resume = req.header("last-event-id");
     if (!resume) resume = find_param(params, "last_event_id");
-    c.start_stream(std::move(topics), resume);
+    if (resume) subscription.resume = *resume;
+    if (access->tokens > 0 && !access->subscribe.empty())
+        subscription.read_rights =
+            std::make_shared<const auth::TopicRights>(std::move(access->subscribe));
+    if (access->expires_at_ms) {
+        // The hub keeps loop time; the token's end is wall-clock time.
+        int64_t left_ms = *access->expires_at_ms - static_cast<int64_t>(base::wall_ms());
+        subscription.expires_at_ms =
+            app.now_ms() + static_cast<uint64_t>(std::max<int64_t>(left_ms, 0));
+    }
+    c.start_stream(std::move(subscription));
 }
 
 void method_not_allowed(Responder& c, std::string_view allow) {
@@ -197,7 +276,7 @@ void Application::route(Responder& c, const Request& req) {
     }
     if (path == "/publish") {
         if (method == "POST")
-            handle_publish(c, req, app);
+            handle_publish(c, req, app, *params);
         else
             method_not_allowed(c, "POST, OPTIONS");
         return;

@@ -5,10 +5,13 @@
 // request reader's limits (at accept) and an HTTP/2 session's SETTINGS (sent at its start).
 #pragma once
 
+#include "auth/key_set.hpp"
+#include "auth/topic_pattern.hpp"
 #include "base/cidr.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,12 @@ struct Settings {
     unsigned request_timeout_s = 10;
     std::vector<base::Cidr> publish_allow;   // peers that may publish without a token
     std::vector<std::string> publish_tokens; // empty: tokens are not in use
+    // Signed tokens (token_access.hpp). Null keys: --jwt-key not given; tokens are then not
+    // read, and a private topic can be read by nobody.
+    std::shared_ptr<const auth::KeySet> jwt_keys;
+    int64_t jwt_leeway_s = 10;
+    std::string jwt_cookie = "ssehub_token";
+    auth::TopicRights private_topics; // the same patterns the hub is given
     std::string cors_origin = "*";
     std::string cors_headers; // cors_origin rendered as "Access-Control-Allow-Origin: ...\r\n"
 

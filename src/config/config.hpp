@@ -29,6 +29,11 @@ struct Config {
     size_t max_queued_bytes = 1u << 20;
     std::vector<std::string> publish_allow = {"127.0.0.0/8", "::1/128"};
     std::string token_file;
+    // Signed tokens (JWT) and private topics. jwt_keys: "[KID=]FILE", re-read on SIGHUP.
+    std::vector<std::string> jwt_keys;
+    unsigned jwt_leeway_s = 10;
+    std::string jwt_cookie = "ssehub_token";
+    std::vector<std::string> private_topics;
     std::string cors_origin = "*";
     unsigned shutdown_grace_s = 5;
     log::Level log_level = log::Level::Info;

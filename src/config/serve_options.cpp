@@ -1,5 +1,6 @@
 #include "config/serve_options.hpp"
 
+#include "auth/topic_pattern.hpp"
 #include "base/cidr.hpp"
 #include "config/size_value.hpp"
 #include "config/tls_options.hpp"
@@ -81,6 +82,45 @@ const CLI::Validator redis_url_check(
     },
     "URL");
 
+// "[KID=]FILE". A '=' before the first '/' separates a kid; the file itself is read by the
+// server (a bad key stops the start, and a reload, with its own message).
+const CLI::Validator jwt_key_check(
+    [](std::string& text) -> std::string {
+        if (text.empty()) return ""; // `jwt-key = ""` in a file: none
+        size_t eq = text.find('=');
+        bool has_kid = eq != std::string::npos && text.find('/') > eq;
+        if (has_kid && eq == 0) return "'" + text + "': the kid before '=' is empty";
+        if (text.size() == (has_kid ? eq + 1 : 0)) return "'" + text + "' names no file";
+        return "";
+    },
+    "KEYFILE");
+
+// RFC 6265 cookie-name: an RFC 9110 token.
+const CLI::Validator cookie_name_check(
+    [](std::string& text) -> std::string {
+        constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+        bool ok = !text.empty() && text.size() <= 128;
+        for (char ch : text)
+            ok &= std::isalnum(static_cast<unsigned char>(ch)) || extra.find(ch) != extra.npos;
+        return ok ? "" : "'" + text + "' is not a cookie name (letters, digits, !#$%&'*+-.^_`|~)";
+    },
+    "NAME");
+
+const CLI::Validator private_topic_check(
+    [](std::string& text) -> std::string {
+        if (text.empty()) return ""; // `private-topic = ""` in a file: none
+        if (text.size() > 1024) return "a private topic pattern is longer than 1024 bytes";
+        for (char ch : text)
+            if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+                return "a private topic pattern holds a control character";
+        if (!auth::understood(text))
+            return "'" + text +
+                   "' is not a topic pattern (a name, '*' for one path segment, "
+                   "{name}, or '*' alone)";
+        return "";
+    },
+    "PATTERN");
+
 std::optional<log::Level> level_named(std::string text) {
     for (char& c : text)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -156,6 +196,21 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
         ->check(cidr_check)
         ->capture_default_str();
     serve.add_option("--token-file", c.token_file, "Bearer tokens for publishing, one a line");
+    serve
+        .add_option("--jwt-key", c.jwt_keys,
+                    "[KID=]FILE: a key signed tokens are checked with, a PEM public key (RS256, "
+                    "ES256) or a secret (HS256) (repeatable)")
+        ->check(jwt_key_check);
+    serve.add_option("--jwt-leeway", c.jwt_leeway_s, "Seconds of clock skew allowed for exp, nbf")
+        ->transform(whole_number(0, 3600))
+        ->capture_default_str();
+    serve.add_option("--jwt-cookie", c.jwt_cookie, "Cookie a browser's token comes in")
+        ->check(cookie_name_check)
+        ->capture_default_str();
+    serve
+        .add_option("--private-topic", c.private_topics,
+                    "Topics that need a token to read: a name or pattern like todo/* (repeatable)")
+        ->check(private_topic_check);
     serve.add_option("--cors-origin", c.cors_origin, "Access-Control-Allow-Origin")
         ->capture_default_str();
     serve.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds to flush output on SIGTERM")
@@ -189,6 +244,9 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
 
 std::string finish_serve_options(const ServeOptionText& text, Config& c) {
     apply_sizes(text, c);
+    // "" stands for none in a file, the way `token-file = ""` does.
+    std::erase(c.jwt_keys, std::string());
+    std::erase(c.private_topics, std::string());
     std::string bad = check_tls_options(c);
     if (bad.empty()) bad = check_redis_options(c);
     return bad;

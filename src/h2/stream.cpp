@@ -143,7 +143,7 @@ void Stream::reject(int status, metrics::Rejected kind, std::string_view reason,
     respond(status, "text/plain; charset=utf-8", body, extra_headers);
 }
 
-void Stream::start_stream(std::vector<std::string> topics, const std::string* resume) {
+void Stream::start_stream(sse::Subscription subscription) {
     if (responded_ || gone_) return;
     app::Application& app = session_.app();
     HeaderList headers = {{"content-type", "text/event-stream"},
@@ -152,7 +152,7 @@ void Stream::start_stream(std::vector<std::string> topics, const std::string* re
     append_header_lines(app.settings().cors_headers, headers);
     submit(200, headers, true);
     subscribed_ = true;
-    app.hub().add(this, std::move(topics), resume, app.now_ms());
+    app.hub().add(this, std::move(subscription), app.now_ms());
 }
 
 void Stream::publish(sse::EventSink& sink, const sse::PublishRequest& request) {
@@ -199,7 +199,7 @@ void Stream::leave_hub() {
 
 void Stream::drop(sse::DropReason reason) {
     leave_hub();
-    if (reason == sse::DropReason::Shutdown) {
+    if (reason == sse::DropReason::Shutdown || reason == sse::DropReason::Expired) {
         end_gracefully();
         return;
     }

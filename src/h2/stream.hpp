@@ -37,7 +37,7 @@ class Stream final : public sse::Subscriber, public app::Responder, public sse::
                  std::string_view extra_headers = {}) override;
     void reject(int status, metrics::Rejected kind, std::string_view reason,
                 std::string_view extra_headers = {}, bool close = false) override;
-    void start_stream(std::vector<std::string> topics, const std::string* resume) override;
+    void start_stream(sse::Subscription subscription) override;
     // The answer may come later (Redis): other streams go on meanwhile.
     void publish(sse::EventSink& sink, const sse::PublishRequest& request) override;
     bool is_unix() const override { return false; }

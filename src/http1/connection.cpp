@@ -168,8 +168,7 @@ void Connection::reject(int status, metrics::Rejected kind, std::string_view rea
     if (out_->empty()) linger();
 }
 
-void Connection::start_stream(std::vector<std::string> topics, const std::string* resume) {
-    std::string saved_resume = resume ? *resume : std::string();
+void Connection::start_stream(sse::Subscription subscription) {
     state_ = State::Streaming;
     list_remove();
     list_insert(set_.streaming_);
@@ -179,12 +178,12 @@ void Connection::start_stream(std::vector<std::string> topics, const std::string
                        "X-Accel-Buffering: no\r\n";
     head += app_.settings().cors_headers;
     head += "\r\n";
-    reader_.reset(); // frees the request (resume was copied above)
+    reader_.reset(); // frees the request (the subscription holds copies)
     if (!send(net::Frame::copy_of(head))) {
         close();
         return;
     }
-    app_.hub().add(this, std::move(topics), resume ? &saved_resume : nullptr, app_.now_ms());
+    app_.hub().add(this, std::move(subscription), app_.now_ms());
 }
 
 void Connection::drop(sse::DropReason reason) {
@@ -199,6 +198,7 @@ void Connection::drop(sse::DropReason reason) {
         close();
         break;
     case sse::DropReason::Shutdown:
+    case sse::DropReason::Expired:
         finish();
         break;
     }

@@ -80,7 +80,7 @@ class Connection final : public sse::Subscriber,
     // sse::PublishWaiter: the sink's answer to publish().
     void on_published(const sse::PublishOutcome& outcome) override;
     // Turns this connection into a subscriber.
-    void start_stream(std::vector<std::string> topics, const std::string* resume) override;
+    void start_stream(sse::Subscription subscription) override;
     // Stops reading new requests, flushes what is queued, then closes. Idempotent.
     void finish();
     // Closes now; queued output is dropped. Idempotent.

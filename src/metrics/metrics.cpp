@@ -44,6 +44,30 @@ std::string_view label(Rejected r) {
     return "unknown";
 }
 
+std::string_view label(TokenRefusal r) {
+    switch (r) {
+    case TokenRefusal::Missing:
+        return "missing";
+    case TokenRefusal::Malformed:
+        return "malformed";
+    case TokenRefusal::BadSignature:
+        return "bad_signature";
+    case TokenRefusal::UnknownKey:
+        return "unknown_key";
+    case TokenRefusal::Expired:
+        return "expired";
+    case TokenRefusal::NotYetValid:
+        return "not_yet_valid";
+    case TokenRefusal::AlgorithmNotAllowed:
+        return "algorithm_not_allowed";
+    case TokenRefusal::NotAllowed:
+        return "not_allowed";
+    case TokenRefusal::Count_:
+        break;
+    }
+    return "unknown";
+}
+
 namespace {
 
 // One metric with its HELP and TYPE lines; `labels` is empty or "{name=\"value\"}".
@@ -150,6 +174,20 @@ std::string Metrics::render(uint64_t now_ms) const {
         out += std::to_string(rejected[i]);
         out += '\n';
     }
+    out += "# HELP ssehub_token_refusals_total Requests refused for their signed token (or its "
+           "absence), by reason.\n"
+           "# TYPE ssehub_token_refusals_total counter\n";
+    for (size_t i = 0; i < token_refusals.size(); ++i) {
+        out += "ssehub_token_refusals_total{reason=\"";
+        out += label(static_cast<TokenRefusal>(i));
+        out += "\"} ";
+        out += std::to_string(token_refusals[i]);
+        out += '\n';
+    }
+    metric(out, "tokens_verified_total", "counter", "Signed tokens whose signature checked out.",
+           tokens_verified);
+    metric(out, "token_expiries_total", "counter",
+           "Subscriptions ended with ssehub.expired because their token expired.", token_expiries);
     out += "# HELP ssehub_tls_handshake_failures_total TLS connections closed before the "
            "handshake completed, by reason.\n"
            "# TYPE ssehub_tls_handshake_failures_total counter\n"

@@ -34,6 +34,21 @@ enum class Rejected : uint8_t {
 };
 std::string_view label(Rejected r);
 
+// Why a signed token, or the lack of one, refused a request (a 401 or a 403 also counted in
+// Rejected); one label value each in ssehub_token_refusals_total.
+enum class TokenRefusal : uint8_t {
+    Missing,   // a private topic asked for without a token (401)
+    Malformed, // the rest are the verifier's reasons (401)
+    BadSignature,
+    UnknownKey,
+    Expired,
+    NotYetValid,
+    AlgorithmNotAllowed,
+    NotAllowed, // a valid token that may not read or publish there (403)
+    Count_
+};
+std::string_view label(TokenRefusal r);
+
 // Only with --redis: the link to Redis, shown at /metrics when `enabled`.
 struct RedisMetrics {
     // Upper bounds (seconds) of the XADD round-trip histogram buckets; +Inf is implied.
@@ -76,9 +91,13 @@ struct Metrics {
     uint64_t h2_streams_total = 0;
     uint64_t uring_sends = 0; // sends the kernel took from the io_uring ring (fan-out batches)
     std::array<uint64_t, static_cast<size_t>(Rejected::Count_)> rejected{};
+    std::array<uint64_t, static_cast<size_t>(TokenRefusal::Count_)> token_refusals{};
+    uint64_t tokens_verified = 0;
+    uint64_t token_expiries = 0; // streams ended with ssehub.expired
     RedisMetrics redis;
 
     void reject(Rejected r) { ++rejected[static_cast<size_t>(r)]; }
+    void refuse_token(TokenRefusal r) { ++token_refusals[static_cast<size_t>(r)]; }
     // Prometheus text exposition format 0.0.4.
     std::string render(uint64_t now_ms) const;
 };

@@ -73,8 +73,8 @@ net::FrameRef encode_event(const Event& event) {
     return encode(&event.id, event.type, event.data, event.topic);
 }
 
-net::FrameRef encode_hub_event(std::string_view type, std::string_view data) {
-    return encode(nullptr, type, data, {});
+net::FrameRef encode_hub_event(std::string_view type, std::string_view data, const EventId* id) {
+    return encode(id, type, data, {});
 }
 
 net::FrameRef encode_stream_open(unsigned retry_ms) {

@@ -19,8 +19,10 @@ namespace ssehub::sse {
 // for its topic (it must be validated too).
 net::FrameRef encode_event(const Event& event);
 
-// The hub's own events (ssehub.gap): no id and no topic.
-net::FrameRef encode_hub_event(std::string_view type, std::string_view data);
+// The hub's own events (ssehub.gap, ssehub.expired): no topic, and no id unless given (the
+// resume point of a stream the hub ends, so that a reconnecting EventSource sends it back).
+net::FrameRef encode_hub_event(std::string_view type, std::string_view data,
+                               const EventId* id = nullptr);
 
 // "retry: <ms>" and an opening comment: the first bytes of every stream.
 net::FrameRef encode_stream_open(unsigned retry_ms);

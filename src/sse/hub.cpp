@@ -12,15 +12,20 @@ Hub::Hub(const HubLimits& limits, metrics::Metrics& metrics)
       open_frame_(encode_stream_open(limits.retry_ms)),
       heartbeat_frame_(net::Frame::copy_of(": heartbeat\n\n")) {}
 
-void Hub::set_limits(const HubLimits& limits) {
+void Hub::set_limits(const HubLimits& limits, uint64_t now_ms) {
     if (limits.retry_ms != limits_.retry_ms) open_frame_ = encode_stream_open(limits.retry_ms);
+    bool rights_changed = limits.private_topics.patterns != limits_.private_topics.patterns;
     limits_ = limits;
     ring_.set_limits(limits.history_events, limits.history_bytes);
+    if (rights_changed) recheck_rights(now_ms);
 }
 
-bool Hub::matches(const Subscriber* s, std::string_view topic, bool broadcast) {
-    if (broadcast || s->topics_.empty()) return true;
-    return std::find(s->topics_.begin(), s->topics_.end(), topic) != s->topics_.end();
+bool Hub::matches(const Subscriber* s, std::string_view topic, bool broadcast) const {
+    if (broadcast) return true;
+    if (!s->topics_.empty() &&
+        std::find(s->topics_.begin(), s->topics_.end(), topic) == s->topics_.end())
+        return false;
+    return !is_private(topic) || may_read(s, topic);
 }
 
 // Returns false when the subscriber cannot take more and has been marked for drop.
@@ -48,6 +53,20 @@ void Hub::deliver_to(SubscriberList& list, const net::FrameRef& frame, uint64_t 
     }
 }
 
+// The same for a private event to subscribers without a topic filter: only those whose tokens
+// allow its topic. (A filtered subscriber was checked for each of its topics when it started.)
+void Hub::deliver_to_readers(SubscriberList& list, std::string_view topic,
+                             const net::FrameRef& frame, uint64_t now_ms, size_t& matched,
+                             size_t& sent) {
+    for (Subscriber* s : list) {
+        if (!may_read(s, topic)) continue;
+        ++matched;
+        if (s->replaying_ || s->marked_for_drop_) continue;
+        deliver(s, frame, now_ms);
+        ++sent;
+    }
+}
+
 size_t Hub::publish(const Event& event, uint64_t now_ms) {
     net::FrameRef frame = encode_event(event);
     std::string_view topic = event.topic;
@@ -59,7 +78,10 @@ size_t Hub::publish(const Event& event, uint64_t now_ms) {
     size_t count = 0, sent = 0;
     {
         net::DeliveryBatchScope pass(batch_);
-        deliver_to(all_, frame, now_ms, count, sent);
+        if (!broadcast && is_private(topic))
+            deliver_to_readers(all_, topic, frame, now_ms, count, sent);
+        else
+            deliver_to(all_, frame, now_ms, count, sent);
         if (broadcast) {
             deliver_to(filtered_, frame, now_ms, count, sent);
         } else if (!topic.empty()) {
@@ -74,9 +96,14 @@ size_t Hub::publish(const Event& event, uint64_t now_ms) {
     return count;
 }
 
-void Hub::add(Subscriber* s, std::vector<std::string> topics, const std::string* resume,
-              uint64_t now_ms) {
-    s->topics_ = std::move(topics);
+void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
+    s->topics_ = std::move(subscription.topics);
+    s->read_rights_ = std::move(subscription.read_rights);
+    if (subscription.expires_at_ms) {
+        s->expiry_pos_ = expiries_.emplace(*subscription.expires_at_ms, s);
+        s->expires_ = true;
+    }
+    const std::string* resume = subscription.resume ? &*subscription.resume : nullptr;
     // A topic named twice would deliver its events twice.
     std::sort(s->topics_.begin(), s->topics_.end());
     s->topics_.erase(std::unique(s->topics_.begin(), s->topics_.end()), s->topics_.end());
@@ -191,6 +218,7 @@ void Hub::send_heartbeats(uint64_t now_ms) {
             ++metrics_.heartbeats;
             metrics_.bytes_written += heartbeat_frame_->size();
         }
+        expire_due(now_ms);
     }
     drop_marked();
 }
@@ -246,6 +274,11 @@ void Hub::remove(Subscriber* s) {
             if (it->second.empty()) topics_.erase(it);
         }
     }
+    if (s->expires_) {
+        expiries_.erase(s->expiry_pos_);
+        s->expires_ = false;
+    }
+    s->read_rights_.reset();
     heartbeat_.remove(s);
     --metrics_.subscribers;
 }

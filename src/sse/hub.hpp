@@ -17,8 +17,10 @@
 #include "sse/history.hpp"
 #include "sse/replay_ring.hpp"
 #include "sse/subscriber.hpp"
+#include "sse/subscription.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,9 @@ struct HubLimits {
     size_t max_queued_bytes = 1u << 20;
     unsigned retry_ms = 3000;
     uint64_t heartbeat_ms = 15000;
+    // Topics only a subscriber whose tokens allow them may read (--private-topic). A broadcast
+    // (the legacy signal) and an event without a topic are always public.
+    auth::TopicRights private_topics;
 };
 
 class Hub {
@@ -41,7 +46,9 @@ class Hub {
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
 
-    void set_limits(const HubLimits& limits);
+    // A reload: new private topics end (with ssehub.expired) the streams that may no longer
+    // read a topic they asked for, so they come back and are decided again.
+    void set_limits(const HubLimits& limits, uint64_t now_ms = 0);
     // The store that holds events older than the ring (not owned; outlives the hub's
     // subscribers). Without one, the ring is all the history there is.
     void set_history(History* history) { history_ = history; }
@@ -54,10 +61,17 @@ class Hub {
     // queued for.
     size_t publish(const Event& event, uint64_t now_ms);
 
-    // Starts a stream: the opening frame, the replay after `resume` (the raw Last-Event-ID)
-    // when given, then live events. Topics must already be validated; empty means all.
+    // Starts a stream: the opening frame, the replay after its resume point when given, then
+    // live events; each of them only if it is public or the subscription may read it. The
+    // application has validated the topics and checked that it may read the private ones.
+    void add(Subscriber* s, Subscription subscription, uint64_t now_ms);
+    // A public subscription (no token): topics and the raw Last-Event-ID, or null.
     void add(Subscriber* s, std::vector<std::string> topics, const std::string* resume,
-             uint64_t now_ms);
+             uint64_t now_ms) {
+        add(s,
+            Subscription{std::move(topics), resume ? std::optional(*resume) : std::nullopt, {}, {}},
+            now_ms);
+    }
     // Forgets a subscriber. Safe to call for one that was never added. Never while a fan-out
     // walks the lists; a write failure the delivery batch reports at the end of a pass may.
     void remove(Subscriber* s);
@@ -75,8 +89,14 @@ class Hub {
     void on_history_page(HistoryRequest& request, const HistoryPage& page, uint64_t now_ms);
     // How many subscribers an event with this topic would be queued for now.
     size_t count_matching(std::string_view topic, bool broadcast) const;
-    // Sends a comment to every subscriber written to longer than `heartbeat` ago.
+    // Sends a comment to every subscriber written to longer than `heartbeat` ago, and ends the
+    // streams whose token has expired (ssehub.expired, then a graceful end).
     void send_heartbeats(uint64_t now_ms);
+    // Whether an event of this topic needs a token to read.
+    bool is_private(std::string_view topic) const {
+        return !limits_.private_topics.empty() && !topic.empty() &&
+               limits_.private_topics.allows(topic);
+    }
     // Drops every subscriber (shutdown after the grace period).
     void drop_all(DropReason reason);
 
@@ -94,6 +114,16 @@ class Hub {
     bool deliver(Subscriber* s, const net::FrameRef& frame, uint64_t now_ms);
     void deliver_to(SubscriberList& list, const net::FrameRef& frame, uint64_t now_ms,
                     size_t& matched, size_t& sent);
+    void deliver_to_readers(SubscriberList& list, std::string_view topic,
+                            const net::FrameRef& frame, uint64_t now_ms, size_t& matched,
+                            size_t& sent);
+    // hub_rights.cpp: expiry and reloaded private topics.
+    void expire_due(uint64_t now_ms);
+    void end_stream(Subscriber* s, std::string_view reason, uint64_t now_ms);
+    void recheck_rights(uint64_t now_ms);
+    static bool may_read(const Subscriber* s, std::string_view topic) {
+        return s->read_rights_ && s->read_rights_->allows(topic);
+    }
     void continue_replay(Subscriber* s, uint64_t now_ms);
     void continue_paging(Subscriber* s, bool store_end, uint64_t now_ms);
     void fetch_page(Subscriber* s, bool first);
@@ -105,8 +135,8 @@ class Hub {
     void send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
                   uint64_t now_ms);
     void drop_marked();
-    static bool matches(const Subscriber* s, std::string_view topic, bool broadcast);
-    static bool matches(const Subscriber* s, const RetainedEvent& e) {
+    bool matches(const Subscriber* s, std::string_view topic, bool broadcast) const;
+    bool matches(const Subscriber* s, const RetainedEvent& e) const {
         return matches(s, e.topic, e.broadcast);
     }
     static void erase_at(SubscriberList& list, uint32_t index, std::string_view topic);
@@ -123,6 +153,7 @@ class Hub {
     net::DeliveryBatch* batch_ = nullptr; // not owned
     std::vector<Subscriber*> parked_;     // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
+    std::multimap<uint64_t, Subscriber*> expiries_; // by loop time of token expiry
     net::FrameRef open_frame_;
     net::FrameRef heartbeat_frame_;
 };

@@ -10,6 +10,8 @@
 #include "sse/frame_encoder.hpp"
 #include "sse/hub.hpp"
 
+#include <algorithm>
+
 namespace ssehub::sse {
 
 void Hub::fetch_page(Subscriber* s, bool first) {
@@ -114,7 +116,12 @@ void Hub::send_gap_to_all(std::string_view reason, std::string_view requested, u
 }
 
 size_t Hub::count_matching(std::string_view topic, bool broadcast) const {
-    size_t n = all_.size();
+    size_t n = 0;
+    if (!broadcast && is_private(topic))
+        n = static_cast<size_t>(std::count_if(
+            all_.begin(), all_.end(), [&](const Subscriber* s) { return may_read(s, topic); }));
+    else
+        n = all_.size();
     if (broadcast) {
         n += filtered_.size();
     } else if (!topic.empty()) {

@@ -3,11 +3,14 @@
 // Subscriber: the connection that implements it does, and calls Hub::remove() before it dies.
 #pragma once
 
+#include "auth/topic_pattern.hpp"
 #include "net/frame.hpp"
 #include "sse/event_id.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +18,9 @@ namespace ssehub::sse {
 
 struct HistoryRequest;
 
-enum class DropReason : uint8_t { SlowSubscriber, WriteError, Shutdown };
+// Shutdown and Expired end the stream gracefully (what is queued is sent first); the others
+// close it at once.
+enum class DropReason : uint8_t { SlowSubscriber, WriteError, Shutdown, Expired };
 
 class Subscriber {
   public:
@@ -38,6 +43,11 @@ class Subscriber {
     friend class HeartbeatList;
 
     std::vector<std::string> topics_; // empty: every event
+    // Private topics it may read (from its tokens); null: none.
+    std::shared_ptr<const auth::TopicRights> read_rights_;
+    // Its place in the hub's expiry list while expires_ (its token has an exp).
+    std::multimap<uint64_t, Subscriber*>::iterator expiry_pos_{};
+    bool expires_ = false;
     // Where this subscriber stands in the hub's lists, for O(1) removal.
     uint32_t main_index_ = 0;
     std::vector<uint32_t> topic_index_; // parallel to topics_

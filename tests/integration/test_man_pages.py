@@ -144,6 +144,7 @@ def sample_value(arg, tmp):
         "address": "127.0.0.1:0", "dir": os.path.join(tmp, "state"),
         "cidr": "10.0.0.0/8", "origin": "https://example.com", "level": "debug",
         "url": "redis://127.0.0.1:6379/0", "name": "site:events", "mode": "off",
+        "pattern": "todo/*", "cookie": "ssehub_token",
     }.get(arg, {"file": None}.get(arg))
 
 
@@ -270,6 +271,10 @@ class ManPageOptions(TempDirMixin, unittest.TestCase):
                     value = os.path.join(tmp, "tokens")
                 elif name == "redis-password-file":
                     value = os.path.join(tmp, "redis.pw")
+                elif name == "jwt-key":
+                    value = os.path.join(tmp, "jwt.secret")
+                    with open(value, "w") as f:
+                        f.write("k" * 32 + "\n")
                 self.assertIsNotNone(value, "no sample value for %s %s" % (name, arg.group(1)))
                 args.append(value)
             with self.subTest(option=name):

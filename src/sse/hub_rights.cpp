@@ -1,0 +1,51 @@
+// Private topics after a stream has started: its token expires, or a reload makes a topic it
+// asked for private. Either way the stream is told why and where to resume (ssehub.expired),
+// then ends gracefully, so the page can come back with a fresh token and lose nothing.
+#include "sse/frame_encoder.hpp"
+#include "sse/hub.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace ssehub::sse {
+
+void Hub::end_stream(Subscriber* s, std::string_view reason, uint64_t now_ms) {
+    if (s->marked_for_drop_) return;
+    // Everything this subscriber may read up to the resume point is queued before this event:
+    // the ring's cursor while it replays, else the newest event the hub has fanned out.
+    std::optional<EventId> resume = s->replaying_ ? std::optional(s->cursor_) : newest_;
+    nlohmann::json data = {{"reason", reason}, {"last_event_id", nullptr}};
+    if (resume) data["last_event_id"] = resume->to_string();
+    net::FrameRef frame =
+        encode_hub_event("ssehub.expired", data.dump(), resume ? &*resume : nullptr);
+    metrics_.bytes_written += frame->size();
+    if (!deliver(s, frame, now_ms)) return; // too slow or broken: dropped anyway
+    s->marked_for_drop_ = true;
+    to_drop_.emplace_back(s, DropReason::Expired);
+}
+
+// Called on every tick, inside the heartbeat pass: the expiry list is ordered, so a tick with
+// nothing due costs one comparison.
+void Hub::expire_due(uint64_t now_ms) {
+    while (!expiries_.empty() && expiries_.begin()->first <= now_ms) {
+        Subscriber* s = expiries_.begin()->second;
+        expiries_.erase(expiries_.begin());
+        s->expires_ = false;
+        ++metrics_.token_expiries;
+        end_stream(s, "token expired", now_ms);
+    }
+}
+
+void Hub::recheck_rights(uint64_t now_ms) {
+    {
+        net::DeliveryBatchScope pass(batch_);
+        for (Subscriber* s : filtered_) {
+            bool allowed = std::all_of(s->topics_.begin(), s->topics_.end(), [&](auto& topic) {
+                return !is_private(topic) || may_read(s, topic);
+            });
+            if (!allowed) end_stream(s, "private topics changed", now_ms);
+        }
+    }
+    drop_marked();
+}
+
+} // namespace ssehub::sse

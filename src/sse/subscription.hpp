@@ -1,0 +1,26 @@
+// What a stream asked for and what it may read, decided by the application (its topics
+// validated, its tokens verified) before the hub starts it.
+#pragma once
+
+#include "auth/topic_pattern.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssehub::sse {
+
+struct Subscription {
+    std::vector<std::string> topics;   // empty: every event it may read
+    std::optional<std::string> resume; // the raw Last-Event-ID
+    // The private topics its tokens let it read (HubLimits::private_topics); null: none, so it
+    // gets public events only. Shared, read-only: the hub keeps it for the stream's life.
+    std::shared_ptr<const auth::TopicRights> read_rights;
+    // Loop time (ms) at which the first of its tokens expires: the stream then ends with
+    // ssehub.expired. Nullopt: never.
+    std::optional<uint64_t> expires_at_ms;
+};
+
+} // namespace ssehub::sse
