@@ -46,7 +46,7 @@ install: deps
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream
 FUZZ_TARGETS += fuzz_redis_url fuzz_prometheus_text fuzz_stream_entry fuzz_h2_session
-FUZZ_TARGETS += fuzz_token # signed tokens (src/auth/)
+FUZZ_TARGETS += fuzz_token fuzz_token_request # signed tokens (src/auth/, app/token_access)
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DFUZZ=ON -DSANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
