@@ -66,7 +66,9 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     }
     auto& parts = std::get<base::Url>(parsed);
     if (parts.query || parts.has_userinfo()) {
-        error = quoted(text) + ": give only http://HOST[:PORT][/PREFIX]";
+        // Not echoed: a query or user info may hold a secret (?access_token=, user:password).
+        error = "--url gives only http://HOST[:PORT][/PREFIX], no ?query or user info (a token "
+                "goes in --token or --token-file)";
         return std::nullopt;
     }
     if (parts.port == 0) {

@@ -101,7 +101,8 @@ const CLI::Validator cookie_name_check(
         constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
         bool ok = !text.empty() && text.size() <= 128;
         for (char ch : text)
-            ok &= std::isalnum(static_cast<unsigned char>(ch)) || extra.find(ch) != extra.npos;
+            ok &= std::isalnum(static_cast<unsigned char>(ch)) ||
+                  extra.find(ch) != std::string_view::npos;
         return ok ? "" : "'" + text + "' is not a cookie name (letters, digits, !#$%&'*+-.^_`|~)";
     },
     "NAME");

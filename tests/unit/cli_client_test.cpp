@@ -79,6 +79,15 @@ TEST_CASE("url: https and other schemes are refused with a reason") {
     CHECK(!url_error("http://user@h").empty());
 }
 
+TEST_CASE("url: a query or user info is refused without echoing the secret it may hold") {
+    std::string e = url_error("http://127.0.0.1:8080/?access_token=eyJhbGciOi.secret.sig");
+    CHECK(e.find("no ?query") != std::string::npos);
+    CHECK(e.find("secret") == std::string::npos);
+    e = url_error("http://user:hunter2@127.0.0.1:8080");
+    CHECK(!e.empty());
+    CHECK(e.find("hunter2") == std::string::npos);
+}
+
 TEST_CASE("url: query values are percent-encoded") {
     CHECK(percent_encode("a b&c=d/é~") == "a%20b%26c%3Dd%2F%C3%A9~");
 }
