@@ -26,14 +26,6 @@ constexpr uint64_t tick_ms = 250;
 
 } // namespace
 
-void Server::notify(const char* state) {
-#ifdef SSEHUB_HAVE_SYSTEMD
-    sd_notify(0, state);
-#else
-    (void)state;
-#endif
-}
-
 Server::Server(const config::Config& config, Reloader reloader) : reloader_(std::move(reloader)) {
     // Both may throw (token file, certificate): before the loop exists, so nothing leaks, and
     // --check-config finds a bad certificate too.
@@ -140,6 +132,8 @@ int Server::run() {
     if (redis_) redis_->start();
 #endif
     notify("READY=1");
+    start_watchdog();
+    status_.since_ms = last_tick_ms_;
     uv_run(&loop_, UV_RUN_DEFAULT);
     log::info("stopped");
     return 0;
@@ -201,6 +195,7 @@ void Server::on_tick(uv_timer_t* timer) noexcept {
     bool stalled = now - s->last_tick_ms_ > 2 * tick_ms;
     s->last_tick_ms_ = now;
     if (!stalled) s->connections_->sweep_deadlines(now);
+    s->notify_tick(now);
 }
 
 void Server::begin_shutdown(int signum) {

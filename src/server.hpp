@@ -55,7 +55,10 @@ class Server {
     static void on_grace_expired(uv_timer_t* timer) noexcept;
 
     // One line to systemd (READY=1, RELOADING=1, STOPPING=1); nothing without libsystemd.
+    // server_notify.cpp, with the STATUS= line and the watchdog kept by the tick.
     static void notify(const char* state);
+    void start_watchdog();
+    void notify_tick(uint64_t now_ms);
     static sse::HubLimits hub_limits(const config::Config& c);
 #ifdef SSEHUB_HAVE_REDIS
     static redis::StreamOptions redis_options(const config::Config& c);
@@ -101,6 +104,13 @@ class Server {
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;
     uint64_t last_tick_ms_ = 0;
+    struct NotifyState {
+        uint64_t watchdog_every_ms = 0; // 0: no watchdog
+        uint64_t last_watchdog_ms = 0;
+        uint64_t since_ms = 0; // start of the interval the next STATUS= rate covers
+        uint64_t events = 0;   // events_published then
+        std::string line;      // the last STATUS= sent
+    } status_;
     Reloader reloader_;
     bool loop_handles_closed_ = false;
 };

@@ -65,6 +65,106 @@ class NotifyTest(unittest.TestCase):
                 proc.wait()
 
 
+class StatusAndWatchdogTest(unittest.TestCase):
+    """STATUS= follows the subscribers and the event rate; WATCHDOG=1 keeps coming while the
+    loop turns, at half of WATCHDOG_USEC, and not at all without it."""
+
+    def start(self, **env_extra):
+        tmp = tempfile.mkdtemp(prefix="ssehub-status-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        self.addCleanup(sock.close)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("LISTEN_", "WATCHDOG_"))}
+        env.update(NOTIFY_SOCKET=path, **env_extra)
+        proc = subprocess.Popen([hub_binary(), "serve", "--listen", "127.0.0.1:0",
+                                 "--state-dir", tmp], env=env, stdin=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(proc.stderr.close)
+
+        def stop():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.addCleanup(stop)
+        line = read_until([], proc, "listening on")
+        addr = line.rsplit(" ", 1)[-1].strip()
+        host, port = addr.rsplit(":", 1)
+        return sock, proc, (host, int(port))
+
+    def receive(self, sock, want, timeout=10):
+        """Messages until want(message) is true, each a list of lines; fails at the deadline."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sock.settimeout(max(deadline - time.monotonic(), 0.01))
+            try:
+                msg = sock.recv(4096).decode()
+            except socket.timeout:
+                break
+            seen.append(msg)
+            if want(msg):
+                return seen
+        self.fail("no such message within %s s; got %r" % (timeout, seen))
+
+    def test_status_shows_subscribers_and_events_per_second(self):
+        sock, proc, addr = self.start()
+        self.receive(sock, lambda m: m == "STATUS=0 subscribers, 0 events/s")
+        clients = [SseClient(addr, "/events") for _ in range(3)]
+        for c in clients:
+            self.addCleanup(c.close)
+        self.receive(sock, lambda m: m.startswith("STATUS=3 subscribers,"))
+        stop = time.monotonic() + 10
+        seen = []
+
+        def busy(msg):
+            seen.append(msg)
+            return msg.startswith("STATUS=3 subscribers,") and not msg.endswith(" 0 events/s")
+
+        while time.monotonic() < stop:
+            for k in range(20):
+                publish_ok(addr, "tick", str(k))
+            try:
+                self.receive(sock, busy, timeout=0.3)
+                break
+            except AssertionError:
+                continue
+        else:
+            self.fail("STATUS never showed the events: %r" % seen)
+
+    def test_watchdog_pings_at_half_the_interval(self):
+        sock, proc, _ = self.start(WATCHDOG_USEC="1000000")
+        pings = []
+
+        def third_ping(msg):
+            if msg == "WATCHDOG=1":
+                pings.append(time.monotonic())
+            return len(pings) == 3
+
+        self.receive(sock, third_ping, timeout=10)
+        # Half of 1 s, on a 250 ms tick: well under the 1 s systemd would wait.
+        self.assertLess(pings[2] - pings[1], 0.9)
+
+    def test_no_watchdog_without_watchdog_usec(self):
+        sock, proc, _ = self.start()
+        messages = self.receive(sock, lambda m: m.startswith("STATUS="))
+        # Two more status-or-nothing seconds: a watchdog ping would come at least once.
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            sock.settimeout(0.2)
+            try:
+                messages.append(sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+        self.assertNotIn("WATCHDOG=1", messages)
+
+
 class SocketActivationTest(unittest.TestCase):
     def test_the_hub_serves_on_every_socket_it_is_given(self):
         tmp = tempfile.mkdtemp(prefix="ssehub-activation-")
