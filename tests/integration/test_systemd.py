@@ -226,7 +226,7 @@ class InstallTest(unittest.TestCase):
         install()
         root = os.path.join(dest, "opt/ssehub")
         expected = ["bin/ssehub", "lib/systemd/system/ssehub.service",
-                    "lib/systemd/system/ssehub.socket"]
+                    "lib/systemd/system/ssehub.socket", "share/ssehub/grafana-dashboard.json"]
         for name in ("ssehub.1", "ssehub-bench.1"):
             if os.path.exists(os.path.join(REPO, "man", name)):
                 expected.append("share/man/man1/" + name)
