@@ -279,47 +279,64 @@ browserTest('tabs with and without tokens share one stream; each gets its own to
 
 // ------------------------------------------------------------------ (c) expiry and renewal
 
-browserTest('an expired token ends the stream; the page renews it and resumes with nothing lost',
-  async ({ newPage, hub }) => {
-    const h = await hub();
-    const page = await hubPage(newPage, h);
-    const sent = [];
-    const publishOne = async (topic, data) => {
-      sent.push({ id: await published(h, { topic, data }), topic, data });
-    };
-    // The page's token function, answered from here: first a token that expires in 2 s, then
-    // ones that last. The renewal publishes before it answers, so events are published while
-    // the page has no stream.
-    let calls = 0;
-    await page.exposeFunction('mintToken', async () => {
-      calls += 1;
-      if (calls === 1) return token(['todo/*'], 2);
-      for (let k = 0; k < 3; k++) await publishOne('todo/alice', `during renewal ${k}`);
-      return token(['todo/*']);
-    });
-    await subscribeIn(page, 'me', ['todo/alice', 'news'], { tokenMode: 'function' });
-    await h.waitSubscribers(1);
+// Two tabs share the stream: alice's token comes from a function and expires in 2 s; bob's is
+// a string that lasts. The shared stream carries both and ends when alice's expires.
+function expiryTest(mode) {
+  const how = mode ? `a leader tab (${mode})` : 'a SharedWorker';
+  browserTest(`an expired token ends the stream held by ${how}; the page renews it and resumes with nothing lost`,
+    async ({ newPage, hub }) => {
+      const h = await hub();
+      const alice = await hubPage(newPage, h);
+      const bob = await hubPage(newPage, h);
+      const sent = [];
+      const publishOne = async (topic, data) => {
+        sent.push({ id: await published(h, { topic, data }), topic, data });
+      };
+      // Alice's token function, answered from here: first a token that expires in 2 s, then
+      // one that lasts. The renewal publishes before it answers, so events are published while
+      // no stream is open.
+      let calls = 0;
+      await alice.exposeFunction('mintToken', async () => {
+        calls += 1;
+        if (calls === 1) return token(['todo/*'], 2);
+        for (let k = 0; k < 3; k++) await publishOne('todo/alice', `during renewal ${k}`);
+        return token(['todo/*']);
+      });
+      for (const page of [alice, bob]) {
+        if (mode) await page.evaluate((m) => window.ssehub.configure({ mode: m }), mode);
+      }
+      await subscribeIn(alice, 'me', ['todo/alice', 'news'], { tokenMode: 'function' });
+      await subscribeIn(bob, 'me', ['todo/bob'], { tokenMode: 'string', value: token(['todo/bob']) });
+      await h.waitSubscribers(1);
 
-    // Publish steadily until the renewal is done and the renewed stream has delivered.
-    const deadline = Date.now() + WAIT;
-    let n = 0;
-    while (calls < 2 || (await h.metric('ssehub_subscribers')) !== 1 || n < 5) {
-      assert.ok(Date.now() < deadline, `no renewal within ${WAIT} ms (token function calls: ${calls})`);
-      await publishOne(n % 2 ? 'news' : 'todo/alice', `e${n}`);
-      if (calls >= 2) n += 1; // count only those after the renewal began
-      await new Promise((r) => setTimeout(r, 20)); // pacing of the publisher, not a wait
-    }
-    // Publishes from here and from the token function overlap: order them by id.
-    sent.sort((a, b) => compareIds(a.id, b.id));
-    const last = sent[sent.length - 1].id;
-    await waitEvent(page, 'me', last, 'the last event');
-    const got = await gotIn(page, 'me');
-    assert.deepEqual(got.map((ev) => ev.id), sent.map((ev) => ev.id),
-      'every event exactly once, in order');
-    assert.deepEqual(got.map((ev) => ev.data), sent.map((ev) => ev.data));
-    assert.ok(!got.some((ev) => ev.type === 'ssehub.expired'), 'the notice is not an event');
-    assert.equal(calls, 2, 'the token function was called again once');
-    assert.equal(await h.metric('ssehub_token_expiries_total'), 1, 'ended by ssehub.expired');
-    assert.deepEqual(await errorsIn(page, 'me'), []);
-    await stopChecked(h);
-  });
+      // Publish steadily until the renewal is done and the renewed stream has delivered.
+      const deadline = Date.now() + WAIT;
+      let n = 0;
+      while (calls < 2 || (await h.metric('ssehub_subscribers')) !== 1 || n < 6) {
+        assert.ok(Date.now() < deadline, `no renewal within ${WAIT} ms (token function calls: ${calls})`);
+        await publishOne(['todo/alice', 'news', 'todo/bob'][sent.length % 3], `e${sent.length}`);
+        if (calls >= 2) n += 1; // count only those after the renewal began
+        await new Promise((r) => setTimeout(r, 20)); // pacing of the publisher, not a wait
+      }
+      // Publishes from here and from the token function overlap: order them by id.
+      sent.sort((a, b) => compareIds(a.id, b.id));
+      for (const [page, topics] of [[alice, ['todo/alice', 'news']], [bob, ['todo/bob']]]) {
+        const mine = sent.filter((ev) => topics.includes(ev.topic));
+        await waitEvent(page, 'me', mine[mine.length - 1].id, `the last event of ${topics}`);
+        const got = await gotIn(page, 'me');
+        assert.deepEqual(got.map((ev) => ev.id), mine.map((ev) => ev.id),
+          `${topics}: every event exactly once, in order`);
+        assert.deepEqual(got.map((ev) => ev.data), mine.map((ev) => ev.data));
+        assert.deepEqual(await errorsIn(page, 'me'), []);
+      }
+      assert.ok(sent.some((ev) => ev.data.startsWith('during renewal')));
+      assert.equal(calls, 2, 'the token function was called again once');
+      assert.equal(await h.metric('ssehub_token_expiries_total'), 1, 'ended by ssehub.expired');
+      assert.equal(await h.metric('ssehub_subscribers'), 1, 'still one shared stream');
+      const modes = await Promise.all([alice, bob].map((p) => p.evaluate(() => window.ssehub.status().mode)));
+      assert.deepEqual(modes, [mode || 'worker', mode || 'worker']);
+      await stopChecked(h);
+    });
+}
+expiryTest(null);
+expiryTest('locks');
