@@ -9,7 +9,8 @@
 //     only its own topics; a tab that asks for a private topic without a token gets onError;
 //   - a token that expires ends the stream with ssehub.expired; the page calls its token
 //     function again and resumes: every event, published during the renewal too, arrives
-//     exactly once.
+//     exactly once (with a SharedWorker and with a leader tab);
+//   - the built-in page at / takes a token in a field, and says "refused" on a 401.
 //
 // Skips (with the reason) only when Chromium or playwright-core is not installed, and never
 // under CI=true (dependency.js). Run: node --test (SSEHUB_BIN names the binary).
@@ -340,3 +341,29 @@ function expiryTest(mode) {
 }
 expiryTest(null);
 expiryTest('locks');
+
+// ------------------------------------------------------------------ the built-in page
+
+browserTest('the built-in page takes a token for a private topic, and says when it is refused',
+  async ({ newPage, hub }) => {
+    const h = await hub();
+    const page = await newPage();
+    await page.goto(`${h.url}/?topic=todo/alice`);
+    // Without a token the hub refuses the private topic; the page says so and does not retry.
+    await page.waitForSelector('#state[data-state="refused"]', { timeout: WAIT });
+    assert.match(await page.textContent('#state'), /^refused \(401\): topic todo\/alice is private/);
+    await page.fill('#token', token(['todo/*']));
+    await page.dispatchEvent('#token', 'change');
+    await page.waitForSelector('#state[data-state="open"]', { timeout: WAIT });
+    await h.waitSubscribers(1);
+    const id = await published(h, { topic: 'todo/alice', data: 'milk' });
+    await page.waitForSelector(`#events .event .id:text-is("${id}")`, { timeout: WAIT });
+    assert.equal(await page.textContent('#events .event .data'), 'milk');
+    // The form publishes with the token too: its publish claim decides (none here: 403).
+    await page.fill('#pub-topic', 'todo/alice');
+    await page.fill('#pub-data', 'from the page');
+    await page.click('#publish-form button[type="submit"]');
+    await page.waitForSelector('#pub-result.err', { timeout: WAIT });
+    assert.match(await page.textContent('#pub-result'), /^403 .*may not publish to topic todo\/alice/);
+    await stopChecked(h);
+  });
