@@ -127,10 +127,11 @@
     this.renew();
   };
   EventReader.prototype.connect = function (gen) {
-    var self = this, ctrl = new AbortController(), plan = this.plan;
+    var self = this, ctrl = new AbortController(), plan = this.plan, answered = false;
     this.ctrl = ctrl;
     var url = streamUrl(this.base, plan.topics, plan.tokens, this.lastId);
     fetch(url, { cache: 'no-store', credentials: plan.cred ? 'include' : 'omit', signal: ctrl.signal }).then(function (res) {
+      answered = true;
       if (gen !== self.gen) return;
       if (res.status === 401 || res.status === 403) {
         return res.text().then(function (text) { if (gen === self.gen) self.denied(gen, plan, res.status, text); });
@@ -148,7 +149,34 @@
       }
       return pump();
     }).catch(function () {
-      if (gen === self.gen) self.restart(self.retry);
+      if (gen !== self.gen) return;
+      if (!answered && plan.cred && new URL(self.base).origin !== location.origin) self.checkCors(gen, plan);
+      else self.restart(self.retry);
+    });
+  };
+  // A credentialed request to another origin fails like a network error when the hub does not
+  // allow credentials from this origin (its --cors-origin is "*" or another one). Retrying
+  // cannot help: when the same request without credentials gets an answer, and with them
+  // fails once more, the subscriptions that asked for credentials are told and end.
+  EventReader.prototype.checkCors = function (gen, plan) {
+    var self = this, url = streamUrl(this.base, plan.topics, [], '');
+    var attempt = function (cred) {
+      var ctrl = new AbortController();
+      return fetch(url, { cache: 'no-store', credentials: cred, signal: ctrl.signal })
+        .then(function () { ctrl.abort(); return true; }, function () { return false; });
+    };
+    attempt('omit').then(function (plain) {
+      return plain && attempt('include').then(function (ok) { return !ok; });
+    }).then(function (cors) {
+      if (gen !== self.gen) return;
+      if (!cors) return self.restart(self.retry);
+      plan.keys.forEach(function (k) {
+        if (self.clients[k] && self.clients[k].cred) {
+          self.refuse(k, 'ssehub: the hub does not accept credentials from ' + location.origin +
+                      ' (CORS): withCredentials needs the hub\'s --cors-origin to be this origin');
+        }
+      });
+      self.replan(true);
     });
   };
   // 401 or 403: retrying the same request would be refused forever. A fresh token may cure it

@@ -3,7 +3,8 @@
 // 'todo/*' and a one-second heartbeat. HS256 tokens are minted here with node's crypto.
 //
 //   - a page of another origin with the ssehub_token cookie (withCredentials, --cors-origin)
-//     reads its private topic and the public ones; without the cookie it gets onError;
+//     reads its private topic and the public ones; without the cookie it gets onError, and
+//     so it does when the hub's --cors-origin does not name the page's origin;
 //   - a page without a token reads only the public events, never a private one;
 //   - tabs with and without tokens share one stream (the union of their tokens) and each gets
 //     only its own topics; a tab that asks for a private topic without a token gets onError;
@@ -210,6 +211,31 @@ browserTest('a page of another origin with the cookie token reads its private to
     await other.waitForFunction(() => window.errors.anon.length > 0, null, { timeout: WAIT });
     const [message] = await errorsIn(other, 'anon');
     assert.match(message, /\(401\).*topic todo\/alice is private/, message);
+    await stopChecked(h);
+  });
+
+browserTest('withCredentials from another origin without a --cors-origin for it ends in onError',
+  async ({ context, newPage, hub, pages }) => {
+    // The hub answers Access-Control-Allow-Origin: * (its default), which a browser does not
+    // accept for a request with cookies: the fetch fails like a network error, for ever.
+    const site = await pages({ '/': SITE_PAGE });
+    const h = await hub();
+    await context.addCookies([{ name: 'ssehub_token', value: token(['todo/*']), url: h.url }]);
+    const page = await newPage();
+    await page.goto(`${site.origin}/?hub=${encodeURIComponent(h.url)}`);
+    await page.waitForFunction(() => window.loaded, null, { timeout: WAIT });
+    await subscribeIn(page, 'cred', ['news'], { withCredentials: true });
+    await subscribeIn(page, 'plain', ['news']);
+    await page.waitForFunction(() => window.errors.cred.length > 0, null, { timeout: WAIT });
+    const [message] = await errorsIn(page, 'cred');
+    assert.match(message, /does not accept credentials from http:\/\/127\.0\.0\.1:\d+ \(CORS\).*--cors-origin/,
+      message);
+    // The subscription without credentials goes on over the shared stream.
+    await h.waitSubscribers(1);
+    const id = await published(h, { topic: 'news', data: 'still here' });
+    await waitEvent(page, 'plain', id, 'the public event');
+    assert.deepEqual(await gotIn(page, 'cred'), []);
+    assert.deepEqual(await errorsIn(page, 'plain'), []);
     await stopChecked(h);
   });
 
