@@ -3,18 +3,25 @@
  *   <script src="https://hub.example:8443/ssehub.js"></script>
  *   const sub = ssehub.subscribe(["todo", "chat"], ev => console.log(ev.type, ev.data, ev.topic));
  *   sub.close();
+ *   // private topics: a token (or a function giving one, called again to renew it)
+ *   ssehub.subscribe(["todo/alice"], onEvent, { token: () => getToken(), onError: console.error });
  *
  * Browsers open at most six HTTP/1.1 connections per host; an EventSource per tab uses one
  * each. Here the tabs share one stream: a SharedWorker holds it when the script comes from the
  * page's own origin; otherwise one tab is elected leader (Web Locks, or BroadcastChannel
  * heartbeats where locks are unavailable) and passes events on over a BroadcastChannel. The
- * stream asks for the union of every tab's topics; each tab gets what it subscribed to. When
- * the holder goes away another takes over and resumes after the last event id it saw, so
- * nothing is lost, and ids already seen are skipped, so nothing arrives twice. An event with no
- * topic (a legacy ?signal= broadcast, say) reaches every subscription. No dependencies.
+ * stream asks for the union of every tab's topics, with every tab's token (the hub unions
+ * their rights); each tab gets what it subscribed to. When the holder goes away another takes
+ * over and resumes after the last event id it saw, so nothing is lost, and ids already seen
+ * are skipped, so nothing arrives twice. When a token expires (ssehub.expired) the holder asks
+ * the tabs for fresh ones and resumes the same way. An event with no topic (a legacy ?signal=
+ * broadcast, say) reaches every subscription. No dependencies.
  */
 (function () {
   'use strict';
+
+  var MAX_TOKENS = 8;          // the hub takes at most 8 access_token parameters on a request
+  var RENEW_WAIT_MS = 10000;   // how long the holder waits for the tabs' fresh tokens
 
   // ---- helpers shared by pages and the worker ---------------------------------------------
   function newer(a, b) { // event ids are "<ms>-<seq>"
@@ -35,41 +42,103 @@
     }
     return Object.keys(set).sort();
   }
-  function same(a, b) { return a && b && a.join('\n') === b.join('\n') && a.length === b.length; }
+  function streamUrl(base, topics, tokens, lastId) {
+    var q = [];
+    topics.forEach(function (t) { q.push('topic=' + encodeURIComponent(t)); });
+    // EventSource-style clients cannot set headers; the hub never logs this parameter.
+    tokens.forEach(function (t) { q.push('access_token=' + encodeURIComponent(t)); });
+    if (lastId) q.push('last_event_id=' + encodeURIComponent(lastId));
+    return base + 'events' + (q.length ? '?' + q.join('&') : '');
+  }
+  function later(fn) { setTimeout(fn, 0); }
 
   // ---- one text/event-stream over fetch: parses every field, resumes by the last id --------
-  function EventReader(base, onEvent) {
-    this.base = base; this.onEvent = onEvent; this.topics = null;
+  // It reads for "clients": every subscription of every tab, {key: {topics, tokens, cred,
+  // renews}}, and asks the hub for the union of their topics with all their tokens. hooks:
+  // event(ev); refused(key, message) when the hub refuses a subscription for good; renew()
+  // when tokens must be fetched again (then resume() once they are in).
+  function EventReader(base, hooks) {
+    this.base = base; this.hooks = hooks; this.clients = {}; this.refused = {};
+    this.plan = null; this.sig = ''; this.paused = false; this.renewed = false;
     this.lastId = ''; this.retry = 3000; this.ctrl = null; this.timer = 0; this.gen = 0;
   }
-  EventReader.prototype.want = function (topics, lastId) {
+  EventReader.prototype.want = function (clients, lastId) {
     if (lastId && (!this.lastId || newer(lastId, this.lastId))) this.lastId = lastId;
-    if (topics === null) return this.stop();
-    if (same(this.topics, topics)) return;
-    this.topics = topics;
+    this.clients = clients;
+    for (var k in this.refused) if (!clients[k]) delete this.refused[k];
+    this.replan(false);
+  };
+  EventReader.prototype.replan = function (force) {
+    var self = this, lists = [], tokens = [], cred = false, keys = [];
+    Object.keys(this.clients).sort().forEach(function (k) {
+      if (self.refused[k]) return;
+      var c = self.clients[k];
+      var add = c.tokens.filter(function (t, i) { return tokens.indexOf(t) < 0 && c.tokens.indexOf(t) === i; });
+      if (tokens.length + add.length > MAX_TOKENS) {
+        return self.refuse(k, 'ssehub: this browser\'s subscriptions hold more than ' + MAX_TOKENS +
+                           ' different tokens, the most one stream can carry');
+      }
+      tokens = tokens.concat(add); lists.push(c.topics); keys.push(k);
+      if (c.cred) cred = true;
+    });
+    var topics = unionOf(lists);
+    if (topics === null) { this.plan = null; this.sig = ''; return this.halt(); }
+    this.plan = { topics: topics, tokens: tokens.sort(), cred: cred, keys: keys };
+    if (this.paused) return;
+    var sig = JSON.stringify([topics, this.plan.tokens, cred]);
+    if (!force && sig === this.sig) return;
+    this.sig = sig;
     this.restart(0);
   };
-  EventReader.prototype.stop = function () {
-    this.gen++; this.topics = null; clearTimeout(this.timer);
+  EventReader.prototype.halt = function () {
+    this.gen++; clearTimeout(this.timer);
     if (this.ctrl) this.ctrl.abort();
     this.ctrl = null;
+  };
+  EventReader.prototype.stop = function () {
+    this.halt(); this.clients = {}; this.refused = {}; this.plan = null; this.sig = ''; this.paused = false;
   };
   EventReader.prototype.restart = function (delay) {
-    var self = this, gen = ++this.gen;
-    clearTimeout(this.timer);
-    if (this.ctrl) this.ctrl.abort();
-    this.ctrl = null;
-    this.timer = setTimeout(function () { if (gen === self.gen) self.connect(gen); }, delay);
+    var self = this;
+    this.halt();
+    var gen = this.gen;
+    this.timer = setTimeout(function () { if (gen === self.gen && self.plan) self.connect(gen); }, delay);
+  };
+  EventReader.prototype.refuse = function (key, message) {
+    var hooks = this.hooks;
+    this.refused[key] = true;
+    later(function () { hooks.refused(key, message); });
+  };
+  // Tokens are to be fetched again: stop reading until resume().
+  EventReader.prototype.renew = function () {
+    this.halt(); this.paused = true; this.renewed = true;
+    this.hooks.renew();
+  };
+  EventReader.prototype.resume = function () {
+    if (!this.paused) return;
+    this.paused = false; this.sig = '';
+    this.replan(true);
+  };
+  // ssehub.expired: the stream ends after this event; its id is the last one we were sent.
+  EventReader.prototype.expired = function (data) {
+    var last = '';
+    try { last = JSON.parse(data).last_event_id || ''; } catch (e) { /* keep our own */ }
+    if (last) this.lastId = last;
+    this.renew();
   };
   EventReader.prototype.connect = function (gen) {
-    var self = this, ctrl = new AbortController(), q = [];
+    var self = this, ctrl = new AbortController(), plan = this.plan, answered = false;
     this.ctrl = ctrl;
-    this.topics.forEach(function (t) { q.push('topic=' + encodeURIComponent(t)); });
-    if (this.lastId) q.push('last_event_id=' + encodeURIComponent(this.lastId));
-    var url = this.base + 'events' + (q.length ? '?' + q.join('&') : '');
-    fetch(url, { cache: 'no-store', credentials: 'omit', signal: ctrl.signal }).then(function (res) {
+    var url = streamUrl(this.base, plan.topics, plan.tokens, this.lastId);
+    fetch(url, { cache: 'no-store', credentials: plan.cred ? 'include' : 'omit', signal: ctrl.signal }).then(function (res) {
+      answered = true;
+      if (gen !== self.gen) return;
+      if (res.status === 401 || res.status === 403) {
+        return res.text().then(function (text) { if (gen === self.gen) self.denied(gen, plan, res.status, text); });
+      }
       if (!res.ok || !res.body) throw new Error('ssehub: status ' + res.status);
-      var reader = res.body.getReader(), decoder = new TextDecoder(), parser = new Parser(self);
+      self.renewed = false;
+      var reader = res.body.getReader(), decoder = new TextDecoder(), parser = new Parser(self, gen);
       function pump() {
         return reader.read().then(function (r) {
           if (gen !== self.gen) return;
@@ -80,12 +149,71 @@
       }
       return pump();
     }).catch(function () {
-      if (gen === self.gen) self.restart(self.retry);
+      if (gen !== self.gen) return;
+      if (!answered && plan.cred && new URL(self.base).origin !== location.origin) self.checkCors(gen, plan);
+      else self.restart(self.retry);
     });
   };
+  // A credentialed request to another origin fails like a network error when the hub does not
+  // allow credentials from this origin (its --cors-origin is "*" or another one). Retrying
+  // cannot help: when the same request without credentials gets an answer, and with them
+  // fails once more, the subscriptions that asked for credentials are told and end.
+  EventReader.prototype.checkCors = function (gen, plan) {
+    var self = this, url = streamUrl(this.base, plan.topics, [], '');
+    var attempt = function (cred) {
+      var ctrl = new AbortController();
+      return fetch(url, { cache: 'no-store', credentials: cred, signal: ctrl.signal })
+        .then(function () { ctrl.abort(); return true; }, function () { return false; });
+    };
+    attempt('omit').then(function (plain) {
+      return plain && attempt('include').then(function (ok) { return !ok; });
+    }).then(function (cors) {
+      if (gen !== self.gen) return;
+      if (!cors) return self.restart(self.retry);
+      plan.keys.forEach(function (k) {
+        if (self.clients[k] && self.clients[k].cred) {
+          self.refuse(k, 'ssehub: the hub does not accept credentials from ' + location.origin +
+                      ' (CORS): withCredentials needs the hub\'s --cors-origin to be this origin');
+        }
+      });
+      self.replan(true);
+    });
+  };
+  // 401 or 403: retrying the same request would be refused forever. A fresh token may cure it
+  // (once); otherwise find the subscriptions the hub refuses, each asked for on its own, and
+  // go on without them.
+  EventReader.prototype.denied = function (gen, plan, status, text) {
+    var self = this, why = (text || '').trim() || 'no reason given';
+    var renewable = plan.keys.some(function (k) { return self.clients[k] && self.clients[k].renews; });
+    if (renewable && !this.renewed) return this.renew();
+    var refusal = function (st, t) { return 'ssehub: the hub refused this subscription (' + st + '): ' + t; };
+    if (plan.keys.length === 1) {
+      this.refuse(plan.keys[0], refusal(status, why));
+      return this.replan(true);
+    }
+    Promise.all(plan.keys.map(function (k) {
+      var c = self.clients[k];
+      return c ? probe(self.base, c).then(function (r) { return r && { key: k, r: r }; }) : null;
+    })).then(function (found) {
+      if (gen !== self.gen) return;
+      found = found.filter(Boolean);
+      found.forEach(function (f) { self.refuse(f.key, refusal(f.r.status, f.r.text)); });
+      if (found.length) self.replan(true);
+      else self.restart(self.retry); // each alone is allowed (a token ran out meanwhile?)
+    });
+  };
+  // One subscription's own request: {status, text} when refused, null when the hub takes it.
+  function probe(base, c) {
+    var ctrl = new AbortController();
+    return fetch(streamUrl(base, c.topics, c.tokens, ''),
+      { cache: 'no-store', credentials: c.cred ? 'include' : 'omit', signal: ctrl.signal }).then(function (res) {
+      if (res.status !== 401 && res.status !== 403) { ctrl.abort(); return null; }
+      return res.text().then(function (t) { return { status: res.status, text: t.trim() || 'no reason given' }; });
+    }).catch(function () { return null; });
+  }
 
   // The WHATWG event-stream rules, plus the hub's "topic" field (EventSource ignores it).
-  function Parser(reader) { this.r = reader; this.buf = ''; this.reset(); }
+  function Parser(reader, gen) { this.r = reader; this.gen = gen; this.buf = ''; this.reset(); }
   Parser.prototype.reset = function () { this.data = ''; this.type = ''; this.topic = ''; this.id = null; };
   Parser.prototype.feed = function (text) {
     this.buf += text;
@@ -110,30 +238,78 @@
     else if (name === 'retry') { if (/^\d+$/.test(value)) this.r.retry = +value; }
   };
   Parser.prototype.dispatch = function () {
+    if (this.gen !== this.r.gen) return this.reset(); // the reader has moved on
     if (this.id !== null) this.r.lastId = this.id;
     if (this.data !== '') {
-      this.r.onEvent({ type: this.type || 'message', data: this.data.slice(0, -1),
-                       id: this.id || '', topic: this.topic });
+      // The hub's own notice, handled here: the pages never see it.
+      if (this.type === 'ssehub.expired') this.r.expired(this.data.slice(0, -1));
+      else {
+        this.r.hooks.event({ type: this.type || 'message', data: this.data.slice(0, -1),
+                             id: this.id || '', topic: this.topic });
+      }
     }
     this.reset();
   };
 
+  // The holder's side of a renewal: it asked the tabs that renew their tokens for fresh ones,
+  // and resumes the reader once each has answered (or RENEW_WAIT_MS passed, or it went away).
+  function Renewals(reader) { this.reader = reader; this.gen = 0; this.pending = null; this.timer = 0; }
+  Renewals.prototype.start = function (tabs) {
+    var self = this, gen = ++this.gen;
+    this.pending = {};
+    tabs.forEach(function (t) { self.pending[t] = true; });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { if (gen === self.gen) self.done(); }, tabs.length ? RENEW_WAIT_MS : 0);
+    return gen;
+  };
+  Renewals.prototype.answer = function (tab, gen) {
+    if (!this.pending || gen !== this.gen) return;
+    delete this.pending[tab];
+    if (!Object.keys(this.pending).length) this.done();
+  };
+  Renewals.prototype.gone = function (tab) { this.answer(tab, this.gen); };
+  Renewals.prototype.done = function () {
+    clearTimeout(this.timer); this.pending = null; this.gen++;
+    this.reader.resume();
+  };
+  function splitKey(key) { var i = key.indexOf(':'); return [key.slice(0, i), key.slice(i + 1)]; }
+  function anyRenews(list) { return list.some(function (s) { return s.renews; }); }
+
   // ---- inside the SharedWorker: one reader for every connected tab --------------------------
   if (typeof SharedWorkerGlobalScope !== 'undefined' && self instanceof SharedWorkerGlobalScope) {
-    var ports = [];
-    var shared = new EventReader(new URL('.', self.location.href).href, function (ev) {
-      ports.forEach(function (p) { if (p.want && wants(p.want, ev)) p.port.postMessage({ op: 'event', ev: ev }); });
+    var ports = [], nextPort = 1;
+    var find = function (id) { return ports.filter(function (p) { return p.id === id; })[0]; };
+    var shared = new EventReader(new URL('.', self.location.href).href, {
+      event: function (ev) {
+        ports.forEach(function (p) { if (p.topics && wants(p.topics, ev)) p.port.postMessage({ op: 'event', ev: ev }); });
+      },
+      refused: function (key, message) {
+        var k = splitKey(key), p = find(k[0]);
+        if (p) p.port.postMessage({ op: 'refused', sub: k[1], message: message });
+      },
+      renew: function () {
+        var gen = renewals.start(ports.filter(function (p) { return anyRenews(p.subs); }).map(function (p) { return p.id; }));
+        ports.forEach(function (p) { p.port.postMessage({ op: 'renew', gen: gen }); });
+      }
     });
+    var renewals = new Renewals(shared);
     var update = function () {
-      shared.want(unionOf(ports.filter(function (p) { return p.want; }).map(function (p) { return p.want; })));
+      var clients = {};
+      ports.forEach(function (p) {
+        p.subs.forEach(function (s) { clients[p.id + ':' + s.sub] = s; });
+        p.topics = unionOf(p.subs.map(function (s) { return s.topics; }));
+      });
+      shared.want(clients);
     };
     self.onconnect = function (e) {
-      var p = { port: e.ports[0], want: null };
+      var p = { id: String(nextPort++), port: e.ports[0], subs: [], topics: null };
       ports.push(p);
       p.port.onmessage = function (m) {
-        if (m.data.op === 'want') p.want = m.data.topics;
+        if (m.data.op === 'want') p.subs = m.data.subs;
         else if (m.data.op === 'bye' && ports.indexOf(p) >= 0) ports.splice(ports.indexOf(p), 1);
         update();
+        if (m.data.op === 'bye') renewals.gone(p.id);
+        else if (m.data.renewed) renewals.answer(p.id, m.data.renewed);
       };
     };
     return;
@@ -153,42 +329,114 @@
     }
     Object.keys(subs).forEach(function (k) {
       var s = subs[k];
-      if (s && wants(s.topics, ev)) {
+      if (s && s.ready && wants(s.topics, ev)) {
         try { s.onEvent(ev); } catch (e) { setTimeout(function () { throw e; }); }
       }
     });
   }
-  function wanted() {
-    return unionOf(Object.keys(subs).map(function (k) { return subs[k].topics; }));
+  // What this tab asks the holder for: each subscription whose token is in.
+  function listing() {
+    return Object.keys(subs).filter(function (k) { return subs[k].ready; }).map(function (k) {
+      var s = subs[k];
+      return { sub: k, topics: s.topics, tokens: s.current ? [s.current] : [], cred: s.cred,
+               renews: typeof s.token === 'function' };
+    });
+  }
+  // The hub refused a subscription for good (or its token function failed): it ends here.
+  function fail(id, message) {
+    var s = subs[id];
+    if (!s) return;
+    delete subs[id];
+    transport.want(listing());
+    var err = new Error(message);
+    if (s.onError) {
+      try { s.onError(err); } catch (e) { setTimeout(function () { throw e; }); }
+    } else if (typeof console !== 'undefined') {
+      console.warn(message);
+    }
+  }
+  function tokenOf(s) {
+    if (typeof s.token !== 'function') return Promise.resolve(s.token || null);
+    return new Promise(function (resolve) { resolve(s.token()); }).then(function (t) {
+      if (typeof t !== 'string' || !t) throw new Error('it gave ' + (t === '' ? 'an empty string' : String(t)) + ', not a token');
+      return t;
+    });
+  }
+  // (Re)reads the tokens of subscriptions ids, then tells the holder; renewed: the holder's
+  // renewal this answers.
+  function refresh(ids, renewed) {
+    return Promise.all(ids.map(function (id) {
+      var s = subs[id];
+      if (!s) return null;
+      return tokenOf(s).then(function (t) {
+        s.current = t; s.ready = true;
+      }, function (e) {
+        fail(id, 'ssehub: the token function failed: ' + (e && e.message ? e.message : e));
+      });
+    })).then(function () { transport.want(listing(), renewed); });
+  }
+  function renewTokens(gen) {
+    refresh(Object.keys(subs).filter(function (k) { return typeof subs[k].token === 'function'; }), gen);
   }
 
   function WorkerTransport() {
     var w = new SharedWorker(scriptUrl, { name: 'ssehub ' + base });
-    w.port.onmessage = function (m) { if (m.data.op === 'event') deliver(m.data.ev); };
+    w.port.onmessage = function (m) {
+      var d = m.data;
+      if (d.op === 'event') deliver(d.ev);
+      else if (d.op === 'refused') fail(d.sub, d.message);
+      else if (d.op === 'renew') renewTokens(d.gen);
+    };
     addEventListener('pagehide', function () { w.port.postMessage({ op: 'bye' }); });
-    this.want = function (topics) { w.port.postMessage({ op: 'want', topics: topics }); };
+    this.want = function (list, renewed) { w.port.postMessage({ op: 'want', subs: list, renewed: renewed || 0 }); };
     this.status = function () { return { mode: 'worker', leader: false }; };
   }
 
   function SingleTransport() {
-    var reader = new EventReader(base, deliver);
-    this.want = function (topics) { reader.want(topics, seen); };
+    var reader = new EventReader(base, {
+      event: deliver,
+      refused: function (key, message) { fail(splitKey(key)[1], message); },
+      renew: function () { renewTokens(renewals.start(['me'])); }
+    });
+    var renewals = new Renewals(reader);
+    this.want = function (list, renewed) {
+      var clients = {};
+      list.forEach(function (s) { clients['me:' + s.sub] = s; });
+      reader.want(clients, seen);
+      if (renewed) renewals.answer('me', renewed);
+    };
     this.status = function () { return { mode: 'single', leader: true }; };
   }
 
   // One tab holds the stream and passes events on; the others listen on the channel.
   function LeaderTransport(election) {
     var me = Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
-    var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = null, leader = false;
-    var reader = new EventReader(base, function (ev) { ch.postMessage({ op: 'event', ev: ev }); deliver(ev); });
+    var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = [], leader = false;
+    var reader = new EventReader(base, {
+      event: function (ev) { ch.postMessage({ op: 'event', ev: ev }); deliver(ev); },
+      refused: function (key, message) {
+        var k = splitKey(key);
+        if (k[0] === me) fail(k[1], message);
+        else ch.postMessage({ op: 'refused', tab: k[0], sub: k[1], message: message });
+      },
+      renew: function () {
+        var tabs = Object.keys(peers).filter(function (t) { return anyRenews(peers[t]); });
+        var gen = renewals.start(tabs.concat(me));
+        ch.postMessage({ op: 'renew', gen: gen });
+        renewTokens(gen);
+      }
+    });
+    var renewals = new Renewals(reader);
     function refresh() {
       if (!leader) return;
-      var lists = [];
-      if (mine) lists.push(mine);
-      Object.keys(peers).forEach(function (k) { lists.push(peers[k]); });
-      reader.want(unionOf(lists), seen);
+      var clients = {};
+      mine.forEach(function (s) { clients[me + ':' + s.sub] = s; });
+      Object.keys(peers).forEach(function (t) {
+        peers[t].forEach(function (s) { clients[t + ':' + s.sub] = s; });
+      });
+      reader.want(clients, seen);
     }
-    function announce() { ch.postMessage({ op: 'want', tab: me, topics: mine }); }
+    function announce(renewed) { ch.postMessage({ op: 'want', tab: me, subs: mine, renewed: renewed || 0 }); }
     function lead() {
       if (leader) return;
       leader = true;
@@ -200,9 +448,17 @@
     ch.onmessage = function (m) {
       var d = m.data;
       if (d.op === 'event') deliver(d.ev);
-      else if (d.op === 'want') { if (d.topics) peers[d.tab] = d.topics; else delete peers[d.tab]; refresh(); }
-      else if (d.op === 'bye') { delete peers[d.tab]; refresh(); }
-      else if (d.op === 'roll-call') announce();
+      else if (d.op === 'want') {
+        if (d.subs.length) peers[d.tab] = d.subs; else delete peers[d.tab];
+        refresh();
+        if (leader && d.renewed) renewals.answer(d.tab, d.renewed);
+      } else if (d.op === 'bye') {
+        delete peers[d.tab];
+        refresh();
+        if (leader) renewals.gone(d.tab);
+      } else if (d.op === 'roll-call') announce();
+      else if (d.op === 'refused') { if (d.tab === me) fail(d.sub, d.message); }
+      else if (d.op === 'renew') renewTokens(d.gen);
       if (vote) vote(d);
     };
     addEventListener('pagehide', function () { ch.postMessage({ op: 'bye', tab: me }); });
@@ -212,7 +468,12 @@
         return new Promise(function () {}); // held while this page lives
       });
     }
-    this.want = function (topics) { mine = topics; announce(); refresh(); };
+    this.want = function (list, renewed) {
+      mine = list;
+      announce(renewed);
+      refresh();
+      if (leader && renewed) renewals.answer(me, renewed);
+    };
     this.status = function () { return { mode: election, leader: leader, tab: me }; };
   }
 
@@ -266,15 +527,25 @@
 
   window.ssehub = {
     // topics: a name, a list of names, or nothing for every event. onEvent({type, data, id,
-    // topic}). Returns {close()}.
-    subscribe: function (topics, onEvent) {
+    // topic}). options: {token, withCredentials, onError}: token is a string or a function
+    // returning one (or a Promise of one), called again when the hub says it expired;
+    // withCredentials sends the browser's cookies (the hub's --jwt-cookie); onError(err) is
+    // called once if the hub refuses this subscription (401, 403) or the token function
+    // fails, and the subscription ends. Returns {close()}.
+    subscribe: function (topics, onEvent, options) {
+      options = options || {};
       if (topics == null) topics = [];
       else if (typeof topics === 'string') topics = [topics];
-      var id = nextSub++;
-      subs[id] = { topics: topics.slice(), onEvent: onEvent };
+      var token = options.token;
+      if (token != null && typeof token !== 'string' && typeof token !== 'function') {
+        throw new TypeError('ssehub.subscribe: token must be a string or a function');
+      }
+      var id = String(nextSub++);
+      subs[id] = { topics: topics.slice(), onEvent: onEvent, onError: options.onError, token: token,
+                   cred: !!options.withCredentials, current: null, ready: false };
       start();
-      transport.want(wanted());
-      return { close: function () { if (subs[id]) { delete subs[id]; transport.want(wanted()); } } };
+      refresh([id]);
+      return { close: function () { if (subs[id]) { delete subs[id]; transport.want(listing()); } } };
     },
     // Before the first subscribe: {mode: 'auto' | 'worker' | 'locks' | 'heartbeat' | 'single'}.
     configure: function (options) { if (options && options.mode) config.mode = options.mode; },
