@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 namespace ssehub::cli {
 
@@ -75,22 +76,48 @@ const CLI::Validator timeout_check(
     },
     "");
 
-void add_connection_options(CLI::App& cmd, ClientOptions& o) {
+// --token, $SSEHUB_TOKEN and --token-file. The variable is read here rather than by CLI11's
+// envname(): CLI11 counts an option filled from the environment as given, so a --token-file
+// would clash with a SSEHUB_TOKEN the user merely has exported. The file wins over the variable
+// (what is typed beats what is inherited); --token and --token-file together are a usage error.
+// Returns what the command's callback must call once the command line is parsed.
+std::function<void()> add_connection_options(CLI::App& cmd, ClientOptions& o) {
     cmd.add_option("--url", o.url, "Hub to talk to: http://HOST[:PORT][/PREFIX] or unix:/path")
         ->check(url_check)
         ->type_name("URL")
         ->capture_default_str();
-    cmd.add_option("--token", o.token,
-                   "Bearer token sent as 'Authorization: Bearer TOKEN' (default: $SSEHUB_TOKEN)")
-        ->envname("SSEHUB_TOKEN")
-        ->check(header_value_check)
-        ->type_name("TOKEN");
+    CLI::Option* token =
+        cmd.add_option("--token", o.token,
+                       "Bearer token sent as 'Authorization: Bearer TOKEN' (default: "
+                       "$SSEHUB_TOKEN)")
+            ->check(header_value_check)
+            ->type_name("TOKEN");
+    CLI::Option* file =
+        cmd.add_option("--token-file",
+                       "Read the bearer token from FILE: its first line that is neither blank "
+                       "nor a # comment, trimmed")
+            ->type_name("FILE");
+    // Checked here, not with excludes(): that would clutter both lines of --help.
+    return [&o, token, file] {
+        if (file->count() && token->count()) throw CLI::ExcludesError("--token-file", "--token");
+        if (file->count()) {
+            o.token_file = file->as<std::string>();
+            return;
+        }
+        if (token->count()) return;
+        const char* env = std::getenv("SSEHUB_TOKEN");
+        if (!env) return;
+        std::string value = env;
+        std::string bad = header_value_check(value);
+        if (!bad.empty()) throw CLI::ValidationError("SSEHUB_TOKEN", bad);
+        o.token = value;
+    };
 }
 
 void declare_publish(CLI::App& app, ClientOptions& o) {
     CLI::App* cmd = app.add_subcommand("publish", "Publish one event to a running hub; print "
                                                   "the id it was given");
-    add_connection_options(*cmd, o);
+    auto finish_connection = add_connection_options(*cmd, o);
     CLI::Option* event =
         cmd->add_option("--event", "Event type (the hub's default: message)")->type_name("TYPE");
     CLI::Option* topic =
@@ -108,8 +135,9 @@ void declare_publish(CLI::App& app, ClientOptions& o) {
             ->type_name("-");
     data->excludes(file)->excludes(from_stdin);
     file->excludes(from_stdin);
-    cmd->callback([&o, event, topic, data, file, from_stdin] {
+    cmd->callback([&o, finish_connection, event, topic, data, file, from_stdin] {
         o.command = ClientCommand::Publish;
+        finish_connection();
         if (event->count()) o.event = event->as<std::string>();
         if (topic->count()) o.topic = topic->as<std::string>();
         if (data->count()) o.data = data->as<std::string>();
@@ -122,7 +150,7 @@ void declare_subscribe(CLI::App& app, ClientOptions& o) {
     CLI::App* cmd = app.add_subcommand(
         "subscribe", "Print the events of a running hub as they arrive; reconnect and resume "
                      "when the connection drops");
-    add_connection_options(*cmd, o);
+    auto finish_connection = add_connection_options(*cmd, o);
     cmd->add_option("--topic", o.topics, "Receive only events of this topic (repeatable)")
         ->type_name("TOPIC");
     CLI::Option* last_id =
@@ -139,8 +167,9 @@ void declare_subscribe(CLI::App& app, ClientOptions& o) {
         ->transform(timeout_check)
         ->type_name("SECONDS")
         ->capture_default_str();
-    cmd->callback([&o, last_id] {
+    cmd->callback([&o, finish_connection, last_id] {
         o.command = ClientCommand::Subscribe;
+        finish_connection();
         if (last_id->count()) o.last_event_id = last_id->as<std::string>();
     });
 }
@@ -148,14 +177,69 @@ void declare_subscribe(CLI::App& app, ClientOptions& o) {
 void declare_stats(CLI::App& app, ClientOptions& o) {
     CLI::App* cmd = app.add_subcommand(
         "stats", "Summarise a running hub's /metrics: subscribers, events/s, deliveries, drops");
-    add_connection_options(*cmd, o);
+    auto finish_connection = add_connection_options(*cmd, o);
     cmd->add_flag("--json", o.json, "Print the summary as one JSON object");
     cmd->add_option("--interval", o.interval_s,
                     "Seconds between the two samples that measure events/s (0: one sample)")
         ->check(seconds_up_to(3600))
         ->type_name("SECONDS")
         ->capture_default_str();
-    cmd->callback([&o] { o.command = ClientCommand::Stats; });
+    cmd->callback([&o, finish_connection] {
+        o.command = ClientCommand::Stats;
+        finish_connection();
+    });
+}
+
+// A lifetime longer than ten years is a mistake, not a test token; 0 means none at all.
+const CLI::Validator ttl_check(
+    [](std::string& text) -> std::string {
+        bool digits = !text.empty() && text.size() <= 9 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || std::stoul(text) > max_token_ttl_s)
+            return "'" + text + "' is not a whole number of seconds from 0 to " +
+                   std::to_string(max_token_ttl_s);
+        text = std::to_string(std::stoul(text)); // CLI11 would read a leading 0 as octal
+        return {};
+    },
+    "");
+
+// A pattern or kid goes into JSON, where any text is fine, but a control character in one is
+// a typing accident, and an empty one names nothing.
+const CLI::Validator claim_text_check(
+    [](std::string& text) -> std::string {
+        if (text.empty()) return "must not be empty";
+        std::string bad = header_value_check(text);
+        return bad;
+    },
+    "");
+
+void declare_token(CLI::App& app, ClientOptions& o) {
+    CLI::App* cmd = app.add_subcommand(
+        "token", "Print a signed token (JWT) for trying private topics, signed with a key file");
+    TokenRequest& t = o.mint;
+    cmd->add_option("--key", t.key_file,
+                    "Sign with FILE: a PEM private key (RSA: RS256, EC P-256: ES256) or an HS256 "
+                    "secret")
+        ->required()
+        ->type_name("FILE");
+    cmd->add_option("--kid", t.kid, "Put this key id in the token's header (as --jwt-key KID=)")
+        ->check(claim_text_check)
+        ->type_name("KID");
+    cmd->add_option("--subscribe", t.subscribe,
+                    "Allow reading the topics this name or pattern matches (repeatable)")
+        ->check(claim_text_check)
+        ->type_name("PATTERN");
+    cmd->add_option("--publish", t.publish,
+                    "Allow publishing to the topics this name or pattern matches (repeatable)")
+        ->check(claim_text_check)
+        ->type_name("PATTERN");
+    cmd->add_option("--ttl", t.ttl_s, "Seconds until the token expires (0: never)")
+        ->transform(ttl_check)
+        ->type_name("SECONDS")
+        ->capture_default_str();
+    cmd->add_flag("--mercure", t.mercure,
+                  "Write the rights in Mercure's \"mercure\" claim instead of \"ssehub\"");
+    cmd->callback([&o] { o.command = ClientCommand::Token; });
 }
 
 } // namespace
@@ -164,6 +248,7 @@ void declare_client_commands(CLI::App& app, ClientOptions& options) {
     declare_publish(app, options);
     declare_subscribe(app, options);
     declare_stats(app, options);
+    declare_token(app, options);
 }
 
 } // namespace ssehub::cli

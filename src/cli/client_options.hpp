@@ -1,4 +1,4 @@
-// What the command line asked of publish, subscribe or stats: plain values, filled in by
+// What the command line asked of publish, subscribe, stats or token: plain values, filled in by
 // client_commands.cpp (CLI11) and read by the command that runs. No parsing happens here.
 #pragma once
 
@@ -9,13 +9,28 @@
 
 namespace ssehub::cli {
 
-enum class ClientCommand { None, Publish, Subscribe, Stats };
+enum class ClientCommand { None, Publish, Subscribe, Stats, Token };
+
+inline constexpr uint64_t max_token_ttl_s = 315360000; // ten years
+
+// `ssehub token`: what the minted token says and the key that signs it.
+struct TokenRequest {
+    std::string key_file; // a PEM private key (RS256, ES256) or an HS256 secret
+    std::string kid;      // empty: no "kid" in the header
+    std::vector<std::string> subscribe;
+    std::vector<std::string> publish;
+    uint64_t ttl_s = 3600; // 0: no "exp"
+    bool mercure = false;  // the claims go under "mercure" instead of "ssehub"
+};
 
 struct ClientOptions {
     ClientCommand command = ClientCommand::None;
     // Common to every client command.
     std::string url = "http://127.0.0.1:8080";
     std::string token; // --token or SSEHUB_TOKEN; sent as "Authorization: Bearer <token>"
+    // --token-file: read when the command runs (an unreadable file is exit 1, not a usage
+    // error), then it takes the place of `token`.
+    std::optional<std::string> token_file;
 
     // publish
     std::optional<std::string> event;
@@ -36,9 +51,18 @@ struct ClientOptions {
 
     // stats
     double interval_s = 1.0;
+
+    // token
+    TokenRequest mint;
 };
 
-// Runs the chosen command; returns the exit status (0 ok, 1 runtime failure, 2 usage error).
+// `ssehub subscribe`'s exit status when the token ran out: the hub ended the stream with
+// ssehub.expired, or refused a (re)connection because the token has expired. A script tells it
+// from other failures, fetches a new token and resumes with --last-event-id.
+inline constexpr int exit_token_expired = 3;
+
+// Runs the chosen command; returns the exit status (0 ok, 1 runtime failure, 2 usage error,
+// exit_token_expired).
 int run_client_command(const ClientOptions& options);
 
 } // namespace ssehub::cli

@@ -13,8 +13,25 @@ void report(std::string_view what) {
     std::fputs(line.c_str(), stderr);
 }
 
-int run_client_command(const ClientOptions& options) {
+int run_client_command(const ClientOptions& given) {
+    if (given.command == ClientCommand::Token) {
+        try {
+            return run_token(given);
+        } catch (const std::exception& e) {
+            report(e.what());
+            return 1;
+        }
+    }
     std::string error;
+    ClientOptions options = given;
+    if (options.token_file) {
+        auto token = read_token_file(*options.token_file, error);
+        if (!token) {
+            report(error);
+            return 1;
+        }
+        options.token = *token;
+    }
     auto url = parse_url(options.url, error);
     if (!url) { // the option check already refused it; kept for callers that skip CLI11
         report("--url: " + error);
@@ -30,6 +47,7 @@ int run_client_command(const ClientOptions& options) {
             return run_subscribe(options, *url);
         case ClientCommand::Stats:
             return run_stats(options, *url);
+        case ClientCommand::Token: // handled above
         case ClientCommand::None:
             break;
         }

@@ -2,6 +2,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/fetch.hpp"
+#include "cli/token_refusal.hpp"
+
+#include "base/bounded_json.hpp"
 
 #include <csignal>
 #include <exception>
@@ -19,6 +22,19 @@ std::string delay_text(uint64_t ms) {
 // A client error will not go away by asking again; anything else (5xx, 429) may.
 bool worth_retrying(int status) {
     return status >= 500 || status == 408 || status == 429;
+}
+
+// The hub's notice that it ended the stream for want of rights (its reason, and the id to
+// resume after): one line that tells the user what to do next.
+std::string expired_notice(const SseEvent& event) {
+    std::string reason = "token expired";
+    base::BoundedJson data = base::parse_bounded_json(event.data);
+    if (data.doc.is_object() && data.doc.contains("reason") && data.doc["reason"].is_string())
+        reason = data.doc["reason"].get<std::string>();
+    std::string resume =
+        event.id.empty() ? std::string() : " --last-event-id " + event.id + " (misses nothing)";
+    return "subscribe: the hub ended the stream: " + reason + "; subscribe again with a new token" +
+           resume;
 }
 
 } // namespace
@@ -46,6 +62,7 @@ int Subscription::run() {
 void Subscription::connect() {
     status_ = 0;
     error_body_.clear();
+    www_authenticate_.reset();
     parser_.restart();
     Request request;
     request.path = "/events";
@@ -71,7 +88,11 @@ void Subscription::connect() {
 
 void Subscription::on_head(const ResponseHead& head) {
     status_ = head.status;
-    if (status_ != 200) return;
+    if (status_ != 200) {
+        if (const std::string* challenge = head.header("www-authenticate"))
+            www_authenticate_ = *challenge;
+        return;
+    }
     const std::string* type = head.header("content-type");
     if (!type || type->find("text/event-stream") == std::string::npos) {
         report("subscribe: " + url_.text +
@@ -105,6 +126,11 @@ void Subscription::on_body(std::string_view bytes) {
             stop(output_status);
             return;
         }
+        if (event.type == "ssehub.expired") {
+            report(expired_notice(event));
+            stop(exit_token_expired);
+            return;
+        }
         if (options_.max_events != 0 && ++printed_ >= options_.max_events) {
             stop(0);
             return;
@@ -132,8 +158,13 @@ void Subscription::on_done(const std::string& error) {
     answer.body = error_body_;
     std::string reason = one_line_reason(answer);
     if (!worth_retrying(status_)) {
-        report("subscribe failed: " + reason);
-        stop(1);
+        const std::string* challenge = www_authenticate_ ? &*www_authenticate_ : nullptr;
+        std::string_view body = answer.body;
+        std::string body_line(body.substr(0, std::min<size_t>(300, body.find_first_of("\r\n"))));
+        std::string refusal =
+            describe_token_refusal(status_, challenge, body_line, !options_.token.empty());
+        report("subscribe failed: " + (refusal.empty() ? reason : refusal));
+        stop(refused_as_expired(challenge) ? exit_token_expired : 1);
         return;
     }
     reconnect_later(url_.text + " answered " + reason);

@@ -1,7 +1,9 @@
 // A reconnecting event-stream subscriber, as EventSource behaves: GET /events, parse the
 // stream, hand each event to a printer; when the stream ends or cannot be opened, wait the
 // retry: delay and reconnect with Last-Event-ID. Stops on SIGINT/SIGTERM or after
-// --max-events.
+// --max-events, on an answer that asking again will not change (a 4xx such as a refused
+// token), and after the hub's `ssehub.expired` event: the hub ended the stream because the
+// token expired (or no longer allows it), so reconnecting with the same token cannot help.
 //
 // Ownership: a Subscription owns its loop and three handles (two signals, the retry timer),
 // all closed in stop() and finished in on_close; the current HttpExchange deletes itself, the
@@ -13,6 +15,7 @@
 #include "cli/sse_parser.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <uv.h>
 
@@ -56,8 +59,9 @@ class Subscription {
     int open_handles_ = 0;
     HttpExchange* exchange_ = nullptr; // not owned: the running exchange, if any
     SseParser parser_;
-    int status_ = 0;          // HTTP status of the current answer; 0 before its head
-    std::string error_body_;  // start of a non-200 answer, for the notice
+    int status_ = 0;         // HTTP status of the current answer; 0 before its head
+    std::string error_body_; // start of a non-200 answer, for the notice
+    std::optional<std::string> www_authenticate_; // of a non-200 answer: why a token failed
     bool lost_ = false;       // a notice went out; say so when the stream is back
     std::string last_notice_; // the same failure is not repeated every retry
     uint64_t printed_ = 0;

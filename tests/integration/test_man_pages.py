@@ -1,7 +1,7 @@
 """The manual pages and the default config file agree with the binary.
 
 - `mandoc -Tlint` reports nothing for man/ssehub.1 and man/ssehub.conf.5;
-- every long option that `ssehub serve --help` (and publish/subscribe/stats --help)
+- every long option that `ssehub serve --help` (and publish/subscribe/stats/token --help)
   lists appears in ssehub.1, and every option ssehub.1 documents is one the binary
   knows, each documented serve option accepted by `ssehub serve OPT VALUE --check-config`;
 - the defaults the pages state are the ones --help shows;
@@ -31,7 +31,9 @@ MAN1 = os.path.join(REPO, "man", "ssehub.1")
 MAN5 = os.path.join(REPO, "man", "ssehub.conf.5")
 DEFAULT_CONF = os.path.join(REPO, "packaging", "ssehub.conf")
 
-CLIENT_COMMANDS = ("publish", "subscribe", "stats")
+CLIENT_COMMANDS = ("publish", "subscribe", "stats", "token")
+# Where ssehub.1 documents the client commands' options (and states their defaults).
+CLIENT_SUBSECTIONS = ("Options of publish, subscribe and stats", "Options of token")
 # Options of `serve` that are not config keys: they steer the command line itself.
 COMMAND_LINE_ONLY = {"help", "config", "check-config"}
 
@@ -318,8 +320,10 @@ class ManPageOptions(TempDirMixin, unittest.TestCase):
                     self.assertRegex(stated, r"(^|[\s`'(\"])%s($|[\s,.')\"])" % re.escape(value))
 
     def test_client_defaults_stated_in_ssehub_1_match_help(self):
-        section = subsection(self.man1, "Options of publish, subscribe and stats")
-        items = {name: body for name, _, body in tagged_items(section, "Fl")}
+        items = {}
+        for title in CLIENT_SUBSECTIONS:
+            items.update((name, body) for name, _, body in
+                         tagged_items(subsection(self.man1, title), "Fl"))
         for command, options in self.clients.items():
             for name, default in options.items():
                 if default is None or name == "help":
