@@ -47,6 +47,9 @@ std::string read_password(const std::string& path) {
 // ES256 by its type, any other file an HS256 secret. Throws with the file's name and the fault.
 std::shared_ptr<const auth::KeySet> read_jwt_keys(const std::vector<std::string>& specs) {
     if (specs.empty()) return nullptr;
+#ifndef SSEHUB_HAVE_TLS
+    throw std::runtime_error("--jwt-key: built without OpenSSL, signed tokens are unavailable");
+#endif
     auto keys = std::make_shared<auth::KeySet>();
     for (const std::string& spec : specs) {
         size_t eq = spec.find('=');

@@ -5,7 +5,9 @@
 // secret (algorithm confusion) and nothing here has an "alg: none".
 #pragma once
 
-#include <openssl/types.h>
+// Only the type's name: a build without OpenSSL still holds (empty) key sets.
+struct evp_pkey_st;
+using EVP_PKEY = evp_pkey_st;
 
 #include <memory>
 #include <optional>
