@@ -90,29 +90,33 @@ void KeySet::add_public_key_pem(std::string_view pem, const std::string& kid,
     ERR_clear_error(); // leave OpenSSL's error queue as clean as TLS code expects it
     if (!raw) refuse(source, "not a PEM public key (-----BEGIN PUBLIC KEY-----)");
     std::shared_ptr<EVP_PKEY> pkey(raw, EVP_PKEY_free);
-    if (EVP_PKEY_is_a(raw, "RSA")) {
-        int bits = EVP_PKEY_get_bits(raw);
+    Algorithm alg = algorithm_of_key(raw, source);
+    add(Key{kid, alg, {}, std::move(pkey), source});
+}
+
+Algorithm algorithm_of_key(EVP_PKEY* key, const std::string& source) {
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        int bits = EVP_PKEY_get_bits(key);
         if (bits < 2048)
             refuse(source,
                    "RSA key of " + std::to_string(bits) + " bits; RS256 needs at least 2048");
-        add(Key{kid, Algorithm::RS256, {}, std::move(pkey), source});
-        return;
+        return Algorithm::RS256;
     }
-    if (EVP_PKEY_is_a(raw, "EC")) {
+    if (EVP_PKEY_is_a(key, "EC")) {
         char group[64] = {};
         size_t length = 0;
-        if (EVP_PKEY_get_group_name(raw, group, sizeof group, &length) != 1) group[0] = '\0';
+        if (EVP_PKEY_get_group_name(key, group, sizeof group, &length) != 1) group[0] = '\0';
         ERR_clear_error();
         std::string_view name(group);
         if (name != "prime256v1" && name != "P-256")
             refuse(source, "EC key on curve " + std::string(name.empty() ? "?" : name) +
-                               "; ES256 needs P-256 (prime256v1)");
-        add(Key{kid, Algorithm::ES256, {}, std::move(pkey), source});
-        return;
+                               ", which is not supported; ES256 needs P-256 (prime256v1)");
+        return Algorithm::ES256;
     }
-    const char* type = EVP_PKEY_get0_type_name(raw);
+    const char* type = EVP_PKEY_get0_type_name(key);
     refuse(source, std::string("a ") + (type ? type : "?") +
-                       " key; RS256 needs an RSA key, ES256 an EC P-256 key");
+                       " key, which is not supported; RS256 needs an RSA key, ES256 an EC "
+                       "P-256 key");
 }
 
 const Key* KeySet::find_kid(std::string_view kid) const {

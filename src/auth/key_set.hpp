@@ -34,6 +34,11 @@ struct Key {
     std::string source;                   // the file it came from, for messages
 };
 
+// The one algorithm a key's type allows, for a public key here and a private one in
+// `ssehub token`: RS256 for RSA of 2048 bits or more, ES256 for EC P-256. Anything else throws
+// std::runtime_error naming `source`.
+Algorithm algorithm_of_key(EVP_PKEY* key, const std::string& source);
+
 class KeySet {
   public:
     // Each throws std::runtime_error with one line naming the file and what is wrong. A `kid`

@@ -52,30 +52,8 @@ SigningKey private_key_from_pem(std::string_view pem, const std::string& source)
     if (!raw) refuse(source, "not a PEM private key (-----BEGIN PRIVATE KEY-----)");
     SigningKey key;
     key.private_key.reset(raw, EVP_PKEY_free);
-    if (EVP_PKEY_is_a(raw, "RSA")) {
-        int bits = EVP_PKEY_get_bits(raw);
-        if (bits < 2048)
-            refuse(source,
-                   "RSA key of " + std::to_string(bits) + " bits; RS256 needs at least 2048");
-        key.alg = auth::Algorithm::RS256;
-        return key;
-    }
-    if (EVP_PKEY_is_a(raw, "EC")) {
-        char group[64] = {};
-        size_t length = 0;
-        if (EVP_PKEY_get_group_name(raw, group, sizeof group, &length) != 1) group[0] = '\0';
-        ERR_clear_error();
-        std::string_view name(group);
-        if (name != "prime256v1" && name != "P-256")
-            refuse(source, "EC key on curve " + std::string(name.empty() ? "?" : name) +
-                               ", which is not supported; ES256 needs P-256 (prime256v1)");
-        key.alg = auth::Algorithm::ES256;
-        return key;
-    }
-    const char* type = EVP_PKEY_get0_type_name(raw);
-    refuse(source, std::string("a ") + (type ? type : "?") +
-                       " key, which is not supported; RS256 needs an RSA key, ES256 an EC "
-                       "P-256 key");
+    key.alg = auth::algorithm_of_key(raw, source); // the hub's own rule for the public half
+    return key;
 }
 
 std::string hs256(std::string_view secret, std::string_view signing_input) {
