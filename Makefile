@@ -60,8 +60,9 @@ clean:
 
 # Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
 # limit server, then scale-out on Redis when redis-server is installed: one node alone vs one
-# with --redis, and three nodes on one Redis with 51 000 subscribers (bench/run-bench, which
-# takes --redis/--no-redis; results in bench/results/<date>/).
+# with --redis, and three nodes on one Redis with 51 000 subscribers; then signed tokens (no
+# token vs HS256 vs ES256 subscribers of a private topic, bench/token-bench). bench/run-bench
+# takes --redis/--no-redis and --no-tokens; results in bench/results/<date>/.
 .PHONY: bench bench-quick
 bench: build
 	@./scripts/install-deps bench

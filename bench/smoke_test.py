@@ -6,6 +6,9 @@ protocol, not how fast either is.
 Usage: smoke_test.py SSEHUB_BIN SSEHUB_BENCH_BIN
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -49,8 +52,8 @@ def stop_hub(hub):
             raise AssertionError("ssehub ignored SIGTERM")
 
 
-def bench(bench_bin, port, hub_pid, extra):
-    cmd = [bench_bin, "--json", "-q", "-u", "http://127.0.0.1:%d/events" % port,
+def bench(bench_bin, port, hub_pid, extra, path="/events"):
+    cmd = [bench_bin, "--json", "-q", "-u", "http://127.0.0.1:%d%s" % (port, path),
            "--server-pid", str(hub_pid)] + extra
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           timeout=45)
@@ -199,6 +202,63 @@ def man_page_documents_every_option(bench_bin):
     return ok
 
 
+SECRET = b"a-bench-smoke-secret-of-at-least-32-bytes"
+
+
+def hs256_token(secret, subject):
+    def b64url(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    claims = {"sub": subject, "exp": int(time.time()) + 3600,
+              "ssehub": {"subscribe": ["bench/*"]}}
+    head = b64url(b'{"alg":"HS256","typ":"JWT"}') + "." + b64url(json.dumps(claims).encode())
+    return head + "." + b64url(hmac.new(secret, head.encode(), hashlib.sha256).digest())
+
+
+def token_file_tokens_reach_a_private_topic(ssehub, bench_bin):
+    """--token-file: 30 subscribers of a private topic, three tokens used in turn, all clean;
+    then the same with the second token signed by another key, which the hub must refuse (so
+    every line is sent, and the first run did not pass by accident); and without tokens."""
+    n, events = 30, 20
+    with tempfile.TemporaryDirectory(prefix="ssehub-bench-smoke-") as state:
+        secret = os.path.join(state, "secret")
+        with open(secret, "wb") as f:
+            f.write(SECRET + b"\n")
+        good = os.path.join(state, "good.tokens")
+        bad = os.path.join(state, "bad.tokens")
+        with open(good, "w") as f:
+            f.write("".join(hs256_token(SECRET, "s%d" % i) + "\n" for i in range(3)))
+        with open(bad, "w") as f:
+            f.write("\n".join([hs256_token(SECRET, "s0"), hs256_token(b"x" * 40, "s1"),
+                               hs256_token(SECRET, "s2")]) + "\n")
+        hub, port = start_hub(ssehub, state, ["--jwt-key", secret, "--private-topic", "bench/*"])
+        try:
+            common = ["-n", str(n), "-m", str(events), "--body", "topic=bench/t&data={data}"]
+            path = "/events?topic=bench/t"
+            runs = [bench(bench_bin, port, hub.pid, ["--token-file", tokens] + common, path)
+                    for tokens in (good, bad)]
+            runs.append(bench(bench_bin, port, hub.pid, common, path))
+        finally:
+            stop_hub(hub)
+    (rc, r), (bad_rc, bad_r), (none_rc, none_r) = runs
+    ok = check_clean("token_file_tokens_reach_a_private_topic", rc, r, n, events)
+    problems = []
+    if r.get("tokens") != 3:
+        problems.append("tokens %r, want 3" % r.get("tokens"))
+    if not r["connect"].get("subscribes_per_second"):
+        problems.append("no connect.subscribes_per_second")
+    if "cpu_us_per_subscribe" not in r.get("server", {}):
+        problems.append("no server.cpu_us_per_subscribe")
+    for name, code, res in (("a wrongly signed token", bad_rc, bad_r),
+                            ("no token", none_rc, none_r)):
+        if code != 1 or res["ok"] or "HTTP status 401" not in res["failure"]:
+            problems.append("with %s: exit %d, failure %r (want exit 1, HTTP status 401)"
+                            % (name, code, res["failure"]))
+    print("token_file_refusals_and_figures: %s" % (
+        "ok" if not problems else "FAILED: " + "; ".join(problems)))
+    return ok and not problems
+
+
 CASES = [
     # name, ssehub-bench arguments, subscribers, events, extra hub options
     ("wait_for_all_300_subscribers_200_events_all_delivered_once_in_order",
@@ -229,6 +289,10 @@ def main():
             passed += 1
         else:
             failed += 1
+    if token_file_tokens_reach_a_private_topic(ssehub, bench_bin):
+        passed += 1
+    else:
+        failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

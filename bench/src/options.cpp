@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 namespace bench {
@@ -28,6 +29,27 @@ const CLI::Validator finite_number(
         return ok ? std::string() : "'" + text + "' is not a finite number";
     },
     "");
+
+// The tokens of --token-file, one per line (blank lines skipped, a final CR dropped). A token
+// goes into a header as it is, so anything but visible ASCII would corrupt the request.
+std::vector<std::string> read_tokens(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw CLI::ValidationError("--token-file", "cannot read " + path);
+    std::vector<std::string> tokens;
+    std::string line;
+    for (size_t number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) continue;
+        for (unsigned char c : line)
+            if (c <= ' ' || c >= 0x7f)
+                throw CLI::ValidationError("--token-file", path + " line " +
+                                                               std::to_string(number) +
+                                                               ": a token is visible ASCII only");
+        tokens.push_back(std::move(line));
+    }
+    if (tokens.empty()) throw CLI::ValidationError("--token-file", path + " holds no token");
+    return tokens;
+}
 
 } // namespace
 
@@ -104,6 +126,9 @@ ParsedOptions parse_options(int argc, char** argv) {
     app.add_option("--server-pid", o.server_pid,
                    "measure this process's RSS and CPU time from /proc")
         ->check(CLI::PositiveNumber);
+    app.add_option("--token-file", o.token_file,
+                   "signed tokens, one per line: subscriber i sends line i % lines as "
+                   "Authorization: Bearer");
     app.add_option("--label", o.label, "name of the server under test, for the report");
     app.add_flag("--json", o.json, "print the result as JSON instead of a table");
     app.add_flag("-q,--quiet", o.quiet, "no progress on stderr");
@@ -122,6 +147,8 @@ ParsedOptions parse_options(int argc, char** argv) {
         o.pub_url = parse_url(o.publish_url);
         if (o.body_template.find("{data}") == std::string::npos)
             throw CLI::ValidationError("--body", "the template must contain {data}");
+        if (!o.token_file.empty())
+            o.tokens = std::make_shared<const std::vector<std::string>>(read_tokens(o.token_file));
         if (o.planned_events() == 0)
             throw CLI::ValidationError("--rate", "rate times duration is less than one event");
     } catch (const CLI::ParseError& e) {

@@ -5,6 +5,7 @@
 #include "url.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -35,6 +36,10 @@ struct Options {
     double drain_timeout_s = 10;
     pid_t server_pid = 0;
     std::string label;
+    // --token-file: one signed token per line; subscriber i (global, from 0) sends line i % n as
+    // `Authorization: Bearer`. Empty: no tokens. Shared, read-only, with every pool and worker.
+    std::string token_file;
+    std::shared_ptr<const std::vector<std::string>> tokens;
     bool json = false;
     bool quiet = false;
 

@@ -51,9 +51,13 @@ std::string count(const nlohmann::json& v) {
 }
 
 // Connect times; all_open_ns: from the first connect until every stream was open (0: never).
-nlohmann::json connect_json(const Histogram& c, uint64_t all_open_ns) {
-    return {{"all_open_s", all_open_ns ? nlohmann::json(static_cast<double>(all_open_ns) / 1e9)
-                                       : nlohmann::json(nullptr)},
+// Subscribes per second is the subscribers over that time: connect, request, (token check) and
+// response headers, `--connect-concurrency` at a time.
+nlohmann::json connect_json(const Histogram& c, uint64_t all_open_ns, uint32_t subscribers) {
+    double all_open_s = static_cast<double>(all_open_ns) / 1e9;
+    return {{"all_open_s", all_open_ns ? nlohmann::json(all_open_s) : nlohmann::json(nullptr)},
+            {"subscribes_per_second",
+             all_open_ns ? nlohmann::json(subscribers / all_open_s) : nlohmann::json(nullptr)},
             {"p50_ms", static_cast<double>(c.percentile(0.5)) / 1e6},
             {"p99_ms", static_cast<double>(c.percentile(0.99)) / 1e6},
             {"max_ms", static_cast<double>(c.max()) / 1e6}};
@@ -88,7 +92,8 @@ nlohmann::json Run::node_result(uint32_t node) const {
     r["subscribers"] = subscribers;
     r["opened"] = s.opened;
     bool all_open = s.opened == subscribers && s.last_open_ns >= connect_start_ns_;
-    r["connect"] = connect_json(s.connect_ns, all_open ? s.last_open_ns - connect_start_ns_ : 0);
+    r["connect"] =
+        connect_json(s.connect_ns, all_open ? s.last_open_ns - connect_start_ns_ : 0, subscribers);
     r["latency_us"] = percentiles_us(s.latency_ns);
     uint64_t expected = uint64_t{published_} * subscribers;
     r["deliveries"] = deliveries_json(s, expected, publish_start_ns_);
@@ -114,8 +119,9 @@ nlohmann::json Run::result() const {
         r["rate"] = o_.rate;
         r["duration_s"] = o_.duration_s;
     }
-    r["connect"] =
-        connect_json(total_.connect_ns, all_open_ns_ ? all_open_ns_ - connect_start_ns_ : 0);
+    r["connect"] = connect_json(
+        total_.connect_ns, all_open_ns_ ? all_open_ns_ - connect_start_ns_ : 0, o_.subscribers);
+    r["tokens"] = o_.tokens ? o_.tokens->size() : 0; // distinct bearer tokens sent
     r["latency_us"] = percentiles_us(total_.latency_ns);
     Histogram last;
     for (size_t i = 0; i < total_.event_count.size() && i < published_; ++i)
@@ -135,6 +141,11 @@ nlohmann::json Run::result() const {
             s["rss_per_subscriber_bytes"] = (static_cast<double>(server_open_.rss_bytes) -
                                              static_cast<double>(server_idle_.rss_bytes)) /
                                             o_.subscribers;
+            // Server CPU spent accepting, parsing, checking (tokens included) and answering each
+            // subscribe, settle pause included: what the hub's loop gives to a subscriber.
+            s["cpu_us_per_subscribe"] =
+                static_cast<double>(server_open_.cpu_ns - server_idle_.cpu_ns) / 1e3 /
+                o_.subscribers;
         }
         if (server_start_.ok && server_end_.ok) {
             double cpu_us = static_cast<double>(server_end_.cpu_ns - server_start_.cpu_ns) / 1e3;
@@ -165,16 +176,21 @@ std::string render_table(const nlohmann::json& r) {
            (r["mode"] == "wait" ? std::string("wait-for-all")
                                 : "open loop " + format("%g", r["rate"]) + "/s") +
            ", " + std::to_string(r["publishers"].get<uint32_t>()) + " publisher(s)" +
+           (r["tokens"].get<size_t>() > 0
+                ? ", " + std::to_string(r["tokens"].get<size_t>()) + " token(s)"
+                : std::string()) +
            (r.contains("nodes") && r["nodes"].size() > 1
                 ? ", " + std::to_string(r["nodes"].size()) + " nodes"
                 : std::string()) +
            "\n";
     const auto& c = r["connect"];
-    out += row("connect",
-               (c["all_open_s"].is_null() ? std::string("not all open")
-                                          : "all open in " + format("%.2f s", c["all_open_s"])) +
-                   "   per stream p50 " + format("%.2f ms", c["p50_ms"]) + "   p99 " +
-                   format("%.2f ms", c["p99_ms"]) + "   max " + format("%.2f ms", c["max_ms"]));
+    out +=
+        row("connect",
+            (c["all_open_s"].is_null() ? std::string("not all open")
+                                       : "all open in " + format("%.2f s", c["all_open_s"]) +
+                                             " = " + format("%.0f/s", c["subscribes_per_second"])) +
+                "   per stream p50 " + format("%.2f ms", c["p50_ms"]) + "   p99 " +
+                format("%.2f ms", c["p99_ms"]) + "   max " + format("%.2f ms", c["max_ms"]));
     out += row("latency", percentile_row(r["latency_us"]));
     out += row("last subscriber", percentile_row(r["last_subscriber_us"]));
     const auto& d = r["deliveries"];
@@ -213,6 +229,8 @@ std::string render_table(const nlohmann::json& r) {
         std::string v = "pid " + std::to_string(s["pid"].get<int>());
         if (s.contains("rss_per_subscriber_bytes"))
             v += "   RSS " + format("%.0f B", s["rss_per_subscriber_bytes"]) + " per subscriber";
+        if (s.contains("cpu_us_per_subscribe"))
+            v += "   CPU " + format("%.1f µs", s["cpu_us_per_subscribe"]) + " per subscribe";
         if (s.contains("cpu_us_per_delivery"))
             v += "   CPU " + format("%.3f µs", s["cpu_us_per_delivery"]) + " per delivery";
         out += row("server", v);

@@ -115,7 +115,8 @@ int Run::execute() {
                           std::max<uint32_t>(1, o_.connect_concurrency / links),
                           planned_,
                           o_.publishers,
-                          nodes};
+                          nodes,
+                          o_.tokens};
     };
 
     // Worker processes are forked before this process creates its loop, so no child inherits

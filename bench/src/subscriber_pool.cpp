@@ -89,7 +89,8 @@ SubscriberPool::SubscriberPool(uv_loop_t* loop, PoolConfig config, Events events
       seen_(words_per_sub_ * config_.count, 0),
       next_(size_t{config_.publishers} * config_.count, 0) {
     request_ = "GET " + config_.url.target + " HTTP/1.1\r\nHost: " + config_.url.host +
-               "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+               "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n";
+    if (config_.tokens) request_ += "Authorization: Bearer ";
     tally_.subscribers = config_.count;
     tally_.event_count.assign(config_.events, 0);
     tally_.event_sent_ns.assign(config_.events, 0);
@@ -168,8 +169,23 @@ void SubscriberPool::on_connect(uv_connect_t* req, int status) noexcept {
     llhttp_init(&s->http, HTTP_RESPONSE, &settings);
     s->http.data = s;
     uv_tcp_nodelay(&s->tcp, 1);
-    uv_buf_t buf = uv_buf_init(pool->request_.data(), static_cast<unsigned>(pool->request_.size()));
-    int err = uv_write(&s->write_req, reinterpret_cast<uv_stream_t*>(&s->tcp), &buf, 1, nullptr);
+    // Head, token (none or the subscriber's own), end of the header: one write, no copies.
+    static char crlf[] = "\r\n\r\n";
+    uv_buf_t bufs[3];
+    unsigned nbufs = 0;
+    bufs[nbufs++] =
+        uv_buf_init(pool->request_.data(), static_cast<unsigned>(pool->request_.size()));
+    if (const auto& tokens = pool->config_.tokens) {
+        uint32_t global = pool->config_.first_index + s->index * pool->config_.index_stride;
+        const std::string& token = (*tokens)[global % tokens->size()];
+        bufs[nbufs++] =
+            uv_buf_init(const_cast<char*>(token.data()), static_cast<unsigned>(token.size()));
+        bufs[nbufs++] = uv_buf_init(crlf, 4);
+    } else {
+        bufs[nbufs++] = uv_buf_init(crlf, 2);
+    }
+    int err =
+        uv_write(&s->write_req, reinterpret_cast<uv_stream_t*>(&s->tcp), bufs, nbufs, nullptr);
     if (err == 0) err = uv_read_start(reinterpret_cast<uv_stream_t*>(&s->tcp), on_alloc, on_read);
     if (err != 0) pool->on_lost(*s, std::string("cannot send the request: ") + uv_strerror(err));
 }

@@ -26,6 +26,8 @@ struct PoolConfig {
     uint32_t events = 0;       // events planned: sequence numbers 0..events-1
     uint32_t publishers = 1;   // event seq comes in order with the others of seq % publishers
     uint32_t index_stride = 1; // global index of subscriber k here: first_index + k * stride
+    // Subscriber with global index g sends (*tokens)[g % size] as a bearer token; null: none.
+    std::shared_ptr<const std::vector<std::string>> tokens;
 };
 
 class SubscriberPool {
@@ -70,7 +72,9 @@ class SubscriberPool {
     uv_loop_t* loop_; // not owned
     PoolConfig config_;
     Events events_;
-    std::string request_; // the GET every subscriber sends; outlives their writes
+    // The GET every subscriber sends, up to its last header line (with a token, up to the
+    // token): written with the subscriber's token and the final CRLF, and outliving the writes.
+    std::string request_;
     std::unique_ptr<Subscriber[]> subs_;
     size_t words_per_sub_;
     std::vector<uint64_t> seen_; // bitmap of received events, words_per_sub_ per subscriber
