@@ -18,7 +18,8 @@ import tempfile
 import time
 import unittest
 
-from harness import HubTestCase, http_request, metrics, publish, requires, signal
+from harness import (HubTestCase, http_request, metrics, publish, requires, signal,
+                     wait_until)
 from tls_support import Certificate, h2_offered
 
 SECRET = b"a-test-secret-of-at-least-32-bytes-long!"
@@ -301,6 +302,52 @@ class PrivateTopicsTest(HubTestCase):
         reader.wait_closed()
         self.publish_ok(hub, "alerts", "still here")
         self.assert_next_event(allowed, "e", "still here")
+
+    def test_sighup_rotates_keys_without_dropping_anyone(self):
+        old, new = self.secret_file, os.path.join(self.dir, "new-secret")
+        new_secret = b"another-secret-of-at-least-32-bytes!!"
+        with open(new, "wb") as f:
+            f.write(new_secret + b"\n")
+        config = os.path.join(self.dir, "ssehub.conf")
+
+        def keys(*specs):
+            with open(config, "w") as f:
+                f.write('private-topic = "todo/*"\njwt-key = [%s]\n'
+                        % ", ".join('"%s"' % s for s in specs))
+
+        def signed(kid, secret):
+            return mint({"ssehub": {"subscribe": ["todo/*"]}, "exp": int(time.time()) + 600},
+                        secret=secret, header={"alg": "HS256", "kid": kid})
+
+        def reloaded(n):
+            wait_until(lambda: sum("reloaded configuration" in line
+                                   for line in hub.stderr_lines) >= n,
+                       timeout=5, message="reload %d not logged" % n)
+
+        keys("k1=" + old)
+        hub = self.start_hub("--config", config)
+        before = self.subscribe(hub.addr, "/events?topic=todo/a",
+                                headers=bearer(signed("k1", SECRET)))
+        self.assert_refused(hub, "/events?topic=todo/a", 401, bearer(signed("k2", new_secret)))
+        # Add the new key beside the old: both work.
+        keys("k2=" + new, "k1=" + old)
+        hub.signal(signallib.SIGHUP)
+        reloaded(1)
+        self.subscribe(hub.addr, "/events?topic=todo/a", headers=bearer(signed("k2", new_secret)))
+        self.subscribe(hub.addr, "/events?topic=todo/a", headers=bearer(signed("k1", SECRET)))
+        # Drop the old: new requests with it are refused; the stream it opened goes on.
+        keys("k2=" + new)
+        hub.signal(signallib.SIGHUP)
+        reloaded(2)
+        r = self.assert_refused(hub, "/events?topic=todo/a", 401, bearer(signed("k1", SECRET)))
+        self.assertIn(b"names no key", r.body)
+        # A key file that cannot be read keeps the whole old configuration.
+        keys("k2=" + os.path.join(self.dir, "missing"))
+        hub.signal(signallib.SIGHUP)
+        hub.wait_for_log("reload failed, keeping the old configuration")
+        self.subscribe(hub.addr, "/events?topic=todo/a", headers=bearer(signed("k2", new_secret)))
+        self.publish_ok(hub, "todo/a", "after three reloads")
+        self.assert_next_event(before, "e", "after three reloads")
 
 
 if __name__ == "__main__":
