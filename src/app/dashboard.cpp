@@ -1,6 +1,7 @@
 #include "app/dashboard.hpp"
 
 #include "app/access_rules.hpp"
+#include "base/log.hpp"
 #include "web/assets.hpp"
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,37 @@ constexpr std::string_view private_headers = "Cache-Control: no-store\r\n"
                                              "X-Frame-Options: DENY\r\n"
                                              "Referrer-Policy: no-referrer\r\n"
                                              "X-Content-Type-Options: nosniff\r\n";
+
+// Every answer on the dashboard's paths, refusals included, without CORS headers: a page of
+// another site learns not even why it was refused. A refusal is answered as the transports'
+// reject() answers one that keeps the connection (counted, logged, one line of text).
+class PrivateResponder final : public Responder {
+  public:
+    PrivateResponder(Responder& inner, Application& app) : inner_(inner), app_(app) {}
+    void respond(int status, std::string_view content_type, std::string_view body,
+                 std::string_view extra_headers, Cors) override {
+        inner_.respond(status, content_type, body, extra_headers, Cors::Omit);
+    }
+    void reject(int status, metrics::Rejected kind, std::string_view reason,
+                std::string_view extra_headers, bool) override {
+        app_.metrics().reject(kind);
+        log::info("rejected request: " + std::to_string(status) + " " + std::string(reason));
+        inner_.respond(status, "text/plain; charset=utf-8", std::string(reason) + "\n",
+                       extra_headers, Cors::Omit);
+    }
+    void publish(sse::EventSink& sink, const sse::PublishRequest& request) override {
+        inner_.publish(sink, request);
+    }
+    void start_stream(sse::Subscription subscription) override {
+        inner_.start_stream(std::move(subscription));
+    }
+    bool is_unix() const override { return inner_.is_unix(); }
+    bool peer_address(sockaddr_storage& out) const override { return inner_.peer_address(out); }
+
+  private:
+    Responder& inner_;
+    Application& app_;
+};
 
 // A signed token decides by its admin claim; without one, what lets a peer publish without a
 // token lets it watch: --publish-allow (Unix socket peers included) or a plain --token-file
@@ -106,7 +138,10 @@ bool is_dashboard_path(const Settings& settings, std::string_view path) {
            (path == page_path || (path.starts_with(page_path) && path[page_path.size()] == '/'));
 }
 
-void handle_dashboard(Responder& c, const Request& req, Application& app, const Params& params) {
+void handle_dashboard(Responder& transport, const Request& req, Application& app,
+                      const Params& params) {
+    PrivateResponder without_cors(transport, app);
+    Responder& c = without_cors;
     std::string_view path = req.path();
     bool page = path == page_path || path == std::string(page_path) + "/";
     if (!page && path != data_path) {

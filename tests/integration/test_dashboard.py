@@ -111,6 +111,8 @@ class DashboardTest(HubTestCase):
         r = http_request(hub.addr, "GET", PAGE)
         self.assertEqual(r.status, 403, r.body)
         one_line_reason(self, r)
+        self.assertNotIn("access-control-allow-origin", r.headers)
+        self.assertEqual(http_request(hub.addr, "GET", PAGE + "/nope").status, 404)
         hub = self.start_hub("--dashboard", "on", "--publish-allow", "10.0.0.0/8",
                              "--token-file", tokens)
         r = http_request(hub.addr, "GET", DATA)
@@ -168,6 +170,9 @@ class DashboardTest(HubTestCase):
                     r = http_request(hub.addr, "GET", path, headers)
                     self.assertEqual(r.status, 403, r.body)
                     self.assertIn(b"cross-site", r.body)
+                    one_line_reason(self, r)
+                    # Not even the refusal is readable by the other site's page.
+                    self.assertNotIn("access-control-allow-origin", r.headers)
         for headers in ({"Sec-Fetch-Site": "same-origin", "Origin": own},
                         {"Sec-Fetch-Site": "none"}, {}):
             with self.subTest(headers=headers):
