@@ -13,12 +13,15 @@ import hmac
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import (Conn, HubTestCase, build_request, http_request, metrics, one_line_reason,
-                     publish_ok, wait_until)
+from h2_raw import RawH2
+from harness import (Conn, HubTestCase, http_request, metrics, one_line_reason, publish_ok,
+                     requires, wait_until)
+from tls_support import TlsHubTestCase, TlsSseClient, h2_offered
 
 PAGE = "/ssehub/dashboard"
 DATA = "/ssehub/dashboard/data"
@@ -266,6 +269,35 @@ class DashboardTest(HubTestCase):
             self.assertGreater(rows[0]["events_per_s"], 0)
             self.assertLessEqual(d["topics"]["counted"], cap)
             hub.assert_alive()
+
+
+@requires(shutil.which("nghttp"), "nghttp2-client (nghttp) is not installed")
+@requires(h2_offered(), "ssehub built without TLS or nghttp2")
+class DashboardTransports(TlsHubTestCase):
+    def test_subscribers_are_counted_by_transport_and_h2_answers_lack_cors_too(self):
+        hub, tls, plain = self.start_tls_hub("--dashboard", "on")
+        over_tls = TlsSseClient(tls, "/events?topic=t")
+        self.addCleanup(over_tls.close)
+        over_h2 = RawH2(tls)
+        self.addCleanup(over_h2.close)
+        over_h2.handshake()
+        over_h2.request(1, "GET", "/events?topic=t", end_stream=True)
+        self.subscribe(("127.0.0.1", plain), "/events")
+
+        def counted():
+            d = json.loads(http_request(("127.0.0.1", plain), "GET", DATA).body)
+            return d if d["subscribers"]["total"] == 3 else None
+        d = wait_until(counted, 5, message="three subscribers never showed")
+        subs = d["subscribers"]
+        self.assertEqual((subs["http1"], subs["tls"], subs["h2"]), (1, 1, 1))
+        self.assertEqual(d["listeners"], ["tls:127.0.0.1:%d" % tls, "127.0.0.1:%d" % plain])
+        # Over HTTP/2 the page and its data come without CORS headers as well.
+        r = subprocess.run(["nghttp", "-v", "https://127.0.0.1:%d%s" % (tls, DATA)],
+                           capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+        out = r.stdout + r.stderr
+        self.assertIn(":status: 200", out)
+        self.assertIn("referrer-policy: no-referrer", out)
+        self.assertNotIn("access-control-allow-origin", out)
 
 
 if __name__ == "__main__":
