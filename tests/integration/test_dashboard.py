@@ -21,6 +21,7 @@ import unittest
 from h2_raw import RawH2
 from harness import (Conn, HubTestCase, http_request, metrics, one_line_reason, publish_ok,
                      requires, wait_until)
+from redis_harness import RedisTestCase
 from tls_support import TlsHubTestCase, TlsSseClient, h2_offered
 
 PAGE = "/ssehub/dashboard"
@@ -298,6 +299,22 @@ class DashboardTransports(TlsHubTestCase):
         self.assertIn(":status: 200", out)
         self.assertIn("referrer-policy: no-referrer", out)
         self.assertNotIn("access-control-allow-origin", out)
+
+
+class DashboardRedis(RedisTestCase):
+    def test_the_redis_link_shows_up_then_down(self):
+        redis = self.start_redis()
+        node = self.start_node(redis, "--dashboard", "on")
+
+        def redis_figures():
+            return json.loads(http_request(node.addr, "GET", DATA).body)["redis"]
+        self.assertTrue(redis_figures()["up"])
+        publish_ok(node.addr, "e", "x", topic="t")
+        figures = redis_figures()
+        self.assertIsInstance(figures["read_lag_ms"], int)
+        self.assertEqual(figures["reconnects"], 0)
+        redis.kill9()
+        wait_until(lambda: not redis_figures()["up"], 10, message="the link never showed down")
 
 
 if __name__ == "__main__":
