@@ -1,5 +1,5 @@
-// Layer web/: the built-in page, /ssehub.js and the dashboard as real files. Includes nothing of ours; app/
-// serves them.
+// Layer web/: the built-in page, /ssehub.js and the dashboard as real files. Includes nothing
+// of ours; app/ serves them.
 //
 // The files of src/web/ as the hub serves them, byte for byte: CMake embeds each at build time
 // (cmake/embed_asset.cmake), so the hub never reads them from disk and they stay real files that
