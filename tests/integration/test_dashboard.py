@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -79,6 +80,17 @@ class DashboardTest(HubTestCase):
                 self.assertEqual(http_request(hub.addr, "GET", path).status, 404)
         hub = self.start_hub("--dashboard", "off")
         self.assertEqual(http_request(hub.addr, "GET", DATA).status, 404)
+
+    def test_a_reload_turns_it_on_and_off(self):
+        config = self.file("ssehub.conf", "dashboard = off\n")
+        hub = self.start_hub("--config", config)
+        self.assertEqual(http_request(hub.addr, "GET", DATA).status, 404)
+        for state, status, n in (("on", 200, 1), ("off", 404, 2)):
+            self.file("ssehub.conf", "dashboard = %s\n" % state)
+            hub.signal(signal.SIGHUP)
+            wait_until(lambda: sum("reloaded configuration" in line
+                                   for line in hub.stderr_lines) == n, 5)
+            self.assertEqual(http_request(hub.addr, "GET", DATA).status, status)
 
     def test_an_allowed_peer_gets_the_page_and_data_without_cors_headers(self):
         for cors in ("*", "https://app.example"):
