@@ -116,6 +116,7 @@ int Server::run() {
         connections_->on_connection_closed([this] { maybe_finish_shutdown(); });
         fan_out = start_send_batch();
         start_listening();
+        app_->set_listeners(listening_on_);
     } catch (const std::exception& e) {
         log::error(e.what());
         for (net::Listener* l : listeners_)
@@ -161,6 +162,7 @@ void Server::start_listening() {
         bool tls = tls_fd[static_cast<size_t>(i)];
         net::Listener* l = net::Listener::adopt(&loop_, SD_LISTEN_FDS_START + i, accept_on(tls));
         listeners_.push_back(l);
+        listening_on_.push_back((tls ? "tls:" : "") + l->address());
         log::info("listening on " + l->address() + (tls ? " (tls)" : "") + " (socket activation)");
     }
     if (fds > 0) return;
@@ -169,6 +171,7 @@ void Server::start_listening() {
         bool tls = spec.starts_with("tls:");
         net::Listener* l = net::Listener::open(&loop_, tls ? spec.substr(4) : spec, accept_on(tls));
         listeners_.push_back(l);
+        listening_on_.push_back((tls ? "tls:" : "") + l->address());
         log::info("listening on " + l->address() + (tls ? " (tls)" : ""));
     }
     if (tls_ && std::none_of(config_.listen.begin(), config_.listen.end(),

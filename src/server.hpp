@@ -101,6 +101,7 @@ class Server {
     net::FlushList flush_list_;
     net::SendBatch send_batch_; // outlives every connection: they are closed before run() ends
     std::vector<net::Listener*> listeners_; // each frees itself once closed
+    std::vector<std::string> listening_on_; // their addresses, "tls:" before a TLS one
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;
     uint64_t last_tick_ms_ = 0;

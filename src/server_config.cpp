@@ -89,6 +89,8 @@ app::Settings app_settings(const config::Config& c, std::vector<std::string> pub
     // One named origin may send the browser's cookie (a token) along; "*" never may.
     if (c.cors_origin != "*")
         s.cors_headers += "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
+    s.dashboard = c.dashboard == "on";
+    s.config_file = c.config_file;
     return s;
 }
 

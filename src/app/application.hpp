@@ -48,6 +48,10 @@ class Application {
     sse::Hub& hub() { return hub_; }
     sse::EventSink& sink() { return sink_; }
     metrics::Metrics& metrics() { return metrics_; }
+    // Where the hub listens ("127.0.0.1:8080", "tls:[::1]:8443", "unix:/run/ssehub.sock"), as
+    // the server opened them; shown on the dashboard.
+    void set_listeners(std::vector<std::string> listeners) { listeners_ = std::move(listeners); }
+    const std::vector<std::string>& listeners() const { return listeners_; }
 
   private:
     uv_loop_t* loop_;
@@ -55,6 +59,7 @@ class Application {
     sse::Hub& hub_;
     sse::EventSink& sink_;
     metrics::Metrics& metrics_;
+    std::vector<std::string> listeners_;
     bool shutting_down_ = false;
 };
 

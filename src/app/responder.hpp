@@ -14,11 +14,16 @@
 
 namespace ssehub::app {
 
+// Whether an answer carries the --cors-origin headers: all do but the dashboard's, which no
+// page of another site may read, whatever --cors-origin says.
+enum class Cors : bool { Allow, Omit };
+
 class Responder {
   public:
-    // A whole response (CORS headers added). `extra_headers`: complete "Name: value\r\n" lines.
+    // A whole response (CORS headers added unless Omit). `extra_headers`: complete
+    // "Name: value\r\n" lines.
     virtual void respond(int status, std::string_view content_type, std::string_view body,
-                         std::string_view extra_headers = {}) = 0;
+                         std::string_view extra_headers = {}, Cors cors = Cors::Allow) = 0;
     // Refuses the request: counts it, logs it and answers `status` with a one-line reason.
     // `close`: the input that follows is not trusted (HTTP/1.1 closes after the answer).
     virtual void reject(int status, metrics::Rejected kind, std::string_view reason,

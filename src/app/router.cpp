@@ -3,7 +3,8 @@
 // transport.
 #include "app/application.hpp"
 
-#include "app/cross_site.hpp"
+#include "app/access_rules.hpp"
+#include "app/dashboard.hpp"
 #include "app/form_decoding.hpp"
 #include "app/publish_body.hpp"
 #include "app/responder.hpp"
@@ -13,7 +14,6 @@
 #include "web/assets.hpp"
 
 #include <nlohmann/json.hpp>
-#include <strings.h>
 
 namespace ssehub::app {
 
@@ -24,92 +24,6 @@ using metrics::Rejected;
 bool wants_event_stream(const Request& req) {
     const std::string* accept = req.header("accept");
     return accept && accept->find("text/event-stream") != std::string::npos;
-}
-
-using metrics::TokenRefusal;
-
-// RFC 6750 3: a bad token is 401 with error="invalid_token"; a missing one, 401 with the bare
-// challenge; a good one that may not do this, 403 with error="insufficient_scope". The
-// description is our own one-line text, without the characters a quoted-string must escape.
-void refuse_token(Responder& c, Application& app, const AccessRefused& refused) {
-    app.metrics().refuse_token(refused.reason);
-    std::string description = refused.text;
-    std::replace_if(
-        description.begin(), description.end(),
-        [](char ch) { return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20; },
-        '\'');
-    c.reject(401, Rejected::Unauthorized, refused.text,
-             "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"" +
-                 description + "\"\r\n");
-}
-
-void refuse_missing_token(Responder& c, Application& app, std::string_view reason) {
-    app.metrics().refuse_token(TokenRefusal::Missing);
-    c.reject(401, Rejected::Unauthorized, reason, "WWW-Authenticate: Bearer\r\n");
-}
-
-void refuse_scope(Responder& c, Application& app, std::string_view reason) {
-    app.metrics().refuse_token(TokenRefusal::NotAllowed);
-    c.reject(403, Rejected::Forbidden, reason,
-             "WWW-Authenticate: Bearer error=\"insufficient_scope\"\r\n");
-}
-
-// The signed tokens of a request, or null after answering 401 for one that does not verify.
-std::optional<Access> access_of(Responder& c, const Request& req, Application& app,
-                                const Params& params, TokenPlaces places) {
-    auto read =
-        read_access(req, params, app.settings(), places, static_cast<int64_t>(base::wall_ms()));
-    if (auto* refused = std::get_if<AccessRefused>(&read)) {
-        refuse_token(c, app, *refused);
-        return std::nullopt;
-    }
-    Access access = std::get<Access>(std::move(read));
-    app.metrics().tokens_verified += access.tokens;
-    return access;
-}
-
-// Answers the refusal itself and returns false when this peer may not publish.
-bool authorize_publish(Responder& c, const Request& req, const Settings& settings) {
-    const std::string* auth = req.header("authorization");
-    if (!settings.publish_tokens.empty() && auth) {
-        // RFC 9110 11.4: the scheme is case-insensitive, then one or more SP (the reader has
-        // trimmed the value's ends).
-        std::string_view presented = *auth;
-        bool bearer = presented.size() > 7 && presented[6] == ' ' &&
-                      strncasecmp(presented.data(), "bearer", 6) == 0;
-        presented.remove_prefix(bearer ? 7 : presented.size());
-        while (!presented.empty() && presented.front() == ' ')
-            presented.remove_prefix(1);
-        bool match = false;
-        for (const std::string& token : settings.publish_tokens)
-            match |= same_secret(presented, token);
-        if (bearer && match) return true;
-        c.reject(403, Rejected::Forbidden, "invalid bearer token");
-        return false;
-    }
-    if (c.is_unix()) return true;
-    sockaddr_storage peer{};
-    if (c.peer_address(peer))
-        for (const base::Cidr& range : settings.publish_allow)
-            if (range.contains(reinterpret_cast<sockaddr*>(&peer))) return true;
-    if (!settings.publish_tokens.empty()) {
-        c.reject(401, Rejected::Unauthorized, "a bearer token is required to publish",
-                 "WWW-Authenticate: Bearer\r\n");
-        return false;
-    }
-    c.reject(403, Rejected::Forbidden, "this address may not publish");
-    return false;
-}
-
-// Answers 403 and returns false when a browser sent this publish or signal for a page of another
-// site (CSRF). A bearer token is no ambient authority (a page must know it to send it), so a
-// request that presents one is left to authorize_publish.
-bool allow_site(Responder& c, const Request& req, const Settings& settings) {
-    if (!settings.publish_tokens.empty() && req.header("authorization")) return true;
-    auto refusal = cross_site_refusal(req, settings.cors_origin);
-    if (!refusal) return true;
-    c.reject(403, Rejected::CrossSite, *refusal);
-    return false;
 }
 
 // Validates and hands the event to the sink; the answer comes through answer_publish(), at once
@@ -133,7 +47,8 @@ void publish(Responder& c, Application& app, const PublishFields& f, bool broadc
 // one, the allow-list and the plain tokens, as before tokens were signed.
 bool allow_publisher(Responder& c, const Request& req, Application& app, const Access& access) {
     if (access.tokens > 0) return true;
-    return allow_site(c, req, app.settings()) && authorize_publish(c, req, app.settings());
+    return allow_site(c, req, app.settings(), app.settings().cors_origin) &&
+           authorize_publish(c, req, app.settings());
 }
 
 // A publish claim must name the topic; an event without one (and a broadcast) reaches the
@@ -220,6 +135,9 @@ void handle_subscribe(Responder& c, const Request& req, Application& app, const 
     const std::string* resume = req.header("last-event-id");
     if (!resume) resume = find_param(params, "last_event_id");
     if (resume) subscription.resume = *resume;
+    // /ssehub.js marks its streams, for the dashboard's count of shared streams.
+    const std::string* client = find_param(params, "client");
+    subscription.shared = client && *client == "ssehub.js";
     if (access->tokens > 0 && !access->subscribe.empty())
         subscription.read_rights =
             std::make_shared<const auth::TopicRights>(std::move(access->subscribe));
@@ -261,6 +179,15 @@ void Application::route(Responder& c, const Request& req) {
         return;
     }
 
+    // The dashboard's answers carry no CORS headers, its preflight neither: no page of another
+    // site may read them.
+    if (is_dashboard_path(settings(), path)) {
+        if (method == "OPTIONS")
+            c.respond(204, "", "", "Allow: GET, HEAD, OPTIONS\r\n", Cors::Omit);
+        else
+            handle_dashboard(c, req, app, *params);
+        return;
+    }
     if (method == "OPTIONS") {
         c.respond(204, "", "",
                   "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"

@@ -33,6 +33,8 @@ struct Settings {
     auth::TopicRights private_topics; // the same patterns the hub is given
     std::string cors_origin = "*";
     std::string cors_headers; // cors_origin rendered as "Access-Control-Allow-Origin: ...\r\n"
+    bool dashboard = false;   // --dashboard on: /ssehub/dashboard is served (dashboard.cpp)
+    std::string config_file;  // shown on the dashboard; empty: none
 
     uint64_t request_timeout_ms() const { return uint64_t{request_timeout_s} * 1000; }
 };

@@ -112,6 +112,7 @@ std::variant<Access, AccessRefused> read_access(const Request& req, const Params
             return AccessRefused{refusal_kind(refused->reason), refused->text};
         auto& claims = std::get<auth::Claims>(verified);
         ++access.tokens;
+        access.admin |= claims.admin;
         for (std::string& p : claims.subscribe.patterns)
             access.subscribe.patterns.push_back(std::move(p));
         for (std::string& p : claims.publish.patterns)

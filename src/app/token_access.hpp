@@ -27,6 +27,7 @@ struct Access {
     size_t tokens = 0; // how many verified; 0: the request presented none
     auth::TopicRights subscribe;
     auth::TopicRights publish;
+    bool admin = false;                   // one of them has ssehub.admin: it may read the dashboard
     std::optional<int64_t> expires_at_ms; // wall clock, exp + leeway of the first to expire
 };
 

@@ -39,6 +39,13 @@ std::variant<PayloadClaims, std::string> read_claims(const nlohmann::json& paylo
              {std::pair{"subscribe", &claims.subscribe}, std::pair{"publish", &claims.publish}})
             if (auto bad = append_patterns(*layout, owner, name, *rights)) return *bad;
     }
+    // Only our own layout grants the dashboard; Mercure's has no such claim.
+    if (auto layout = payload.find("ssehub"); layout != payload.end()) {
+        if (auto admin = layout->find("admin"); admin != layout->end()) {
+            if (!admin->is_boolean()) return std::string("claim ssehub.admin is not a boolean");
+            claims.admin = admin->get<bool>();
+        }
+    }
     if (auto bad = read_time(payload, "exp", claims.exp)) return *bad;
     if (auto bad = read_time(payload, "nbf", claims.nbf)) return *bad;
     return claims;

@@ -15,6 +15,7 @@ namespace ssehub::auth {
 struct PayloadClaims {
     TopicRights subscribe;
     TopicRights publish;
+    bool admin = false; // ssehub.admin: may read the dashboard
     std::optional<double> exp;
     std::optional<double> nbf;
 };

@@ -150,6 +150,7 @@ Verified verify(std::string_view token, const KeySet& keys, int64_t now_s, int64
     Claims claims;
     claims.subscribe = std::move(read.subscribe);
     claims.publish = std::move(read.publish);
+    claims.admin = read.admin;
     if (read.exp) claims.expires_at_s = whole_seconds(*read.exp);
     claims.alg = signer->alg;
     claims.kid = signer->kid;

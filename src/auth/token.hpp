@@ -7,11 +7,14 @@
 //
 // The claims read (both layouts may appear at once; the rights are their union):
 //
-//   {"ssehub":  {"subscribe": ["todo/*", "alerts"], "publish": ["todo/alice"]}, ...}
+//   {"ssehub":  {"subscribe": ["todo/*", "alerts"], "publish": ["todo/alice"],
+//                "admin": true}, ...}
 //   {"mercure": {"subscribe": ["https://example.com/books/{id}"], "publish": ["*"]}, ...}
 //
 //   subscribe, publish  arrays of strings: topic names and patterns (topic_pattern.hpp); a
 //                       missing claim grants nothing, a wrong type refuses the token
+//   admin               boolean, ssehub layout only: may read the dashboard (default false;
+//                       another type refuses the token)
 //   exp, nbf            NumericDate (RFC 7519 4.1.4, 4.1.5), checked with `leeway_s`; a token
 //                       without exp does not expire
 //
@@ -36,6 +39,7 @@ inline constexpr size_t max_token_bytes = 8 * 1024;
 struct Claims {
     TopicRights subscribe;
     TopicRights publish;
+    bool admin = false;                  // ssehub.admin: may read /ssehub/dashboard
     std::optional<int64_t> expires_at_s; // exp, rounded down; nullopt: never
     Algorithm alg = Algorithm::HS256;    // of the key that verified the token
     std::string kid;                     // that key's kid, empty when it has none

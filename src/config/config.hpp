@@ -43,6 +43,7 @@ struct Config {
     std::string redis;               // empty: a lone hub
     std::string redis_password_file; // empty: no AUTH
     std::string redis_stream = "ssehub:events";
+    std::string dashboard = "off"; // on: the live page at /ssehub/dashboard for admins
     std::string io_uring = "auto"; // auto: batch each fan-out's writes when the kernel allows
 };
 

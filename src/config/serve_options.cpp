@@ -225,6 +225,11 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
             "LEVEL"))
         ->capture_default_str();
     serve
+        .add_option("--dashboard", c.dashboard,
+                    "on: a live page at /ssehub/dashboard for admins (allow-list, tokens)")
+        ->check(CLI::IsMember({"on", "off"}))
+        ->capture_default_str();
+    serve
         .add_option("--io-uring", c.io_uring,
                     "auto: hand each fan-out's writes to the kernel together; off: one send() each")
         ->check(CLI::IsMember({"auto", "off"}))

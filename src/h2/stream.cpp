@@ -115,7 +115,7 @@ void Stream::submit(int status, const std::vector<std::pair<std::string, std::st
 }
 
 void Stream::respond(int status, std::string_view content_type, std::string_view body,
-                     std::string_view extra_headers) {
+                     std::string_view extra_headers, app::Cors cors) {
     if (responded_ || gone_) return;
     app::Application& app = session_.app();
     HeaderList headers;
@@ -123,7 +123,7 @@ void Stream::respond(int status, std::string_view content_type, std::string_view
     if (status != 204 && status != 304)
         headers.emplace_back("content-length", std::to_string(body.size()));
     append_header_lines(extra_headers, headers);
-    append_header_lines(app.settings().cors_headers, headers);
+    if (cors == app::Cors::Allow) append_header_lines(app.settings().cors_headers, headers);
     bool with_body = !body.empty() && request_.method != "HEAD";
     if (with_body) {
         queue_.push(net::Frame::copy_of(body));
@@ -152,6 +152,7 @@ void Stream::start_stream(sse::Subscription subscription) {
     append_header_lines(app.settings().cors_headers, headers);
     submit(200, headers, true);
     subscribed_ = true;
+    subscription.transport = metrics::Transport::H2;
     app.hub().add(this, std::move(subscription), app.now_ms());
 }
 

@@ -34,7 +34,7 @@ class Stream final : public sse::Subscriber, public app::Responder, public sse::
 
     // app::Responder
     void respond(int status, std::string_view content_type, std::string_view body,
-                 std::string_view extra_headers = {}) override;
+                 std::string_view extra_headers = {}, app::Cors cors = app::Cors::Allow) override;
     void reject(int status, metrics::Rejected kind, std::string_view reason,
                 std::string_view extra_headers = {}, bool close = false) override;
     void start_stream(sse::Subscription subscription) override;

@@ -135,11 +135,11 @@ bool Connection::send(const net::FrameRef& frame) {
 }
 
 void Connection::respond(int status, std::string_view content_type, std::string_view body,
-                         std::string_view extra_headers) {
+                         std::string_view extra_headers, app::Cors cors) {
     const app::Request& req = reader_->request();
     bool keep_alive = req.keep_alive && !app_.shutting_down() && !finish_after_write_;
     std::string headers(extra_headers);
-    headers += app_.settings().cors_headers;
+    if (cors == app::Cors::Allow) headers += app_.settings().cors_headers;
     bool head_only = req.method == "HEAD";
     if (!send(app::render_response(status, content_type, body, headers, keep_alive, head_only))) {
         close();
@@ -183,6 +183,7 @@ void Connection::start_stream(sse::Subscription subscription) {
         close();
         return;
     }
+    subscription.transport = tls_ ? metrics::Transport::Tls : metrics::Transport::Http1;
     app_.hub().add(this, std::move(subscription), app_.now_ms());
 }
 

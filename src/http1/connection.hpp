@@ -71,7 +71,7 @@ class Connection final : public sse::Subscriber,
     // Responder. respond() closes after the answer unless keep-alive; reject() keeps the
     // connection for the next request unless `close` (input not trusted).
     void respond(int status, std::string_view content_type, std::string_view body,
-                 std::string_view extra_headers = {}) override;
+                 std::string_view extra_headers = {}, app::Cors cors = app::Cors::Allow) override;
     void reject(int status, metrics::Rejected kind, std::string_view reason,
                 std::string_view extra_headers = {}, bool close = false) override;
     // Responder: the answer (Application::answer_publish) may come later; until then later

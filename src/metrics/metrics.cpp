@@ -68,6 +68,20 @@ std::string_view label(TokenRefusal r) {
     return "unknown";
 }
 
+std::string_view label(Transport t) {
+    switch (t) {
+    case Transport::Http1:
+        return "http1";
+    case Transport::Tls:
+        return "tls";
+    case Transport::H2:
+        return "h2";
+    case Transport::Count_:
+        break;
+    }
+    return "unknown";
+}
+
 namespace {
 
 // One metric with its HELP and TYPE lines; `labels` is empty or "{name=\"value\"}".
@@ -142,6 +156,19 @@ std::string Metrics::render(uint64_t now_ms) const {
     out += "# HELP ssehub_build_info Version of the running hub.\n# TYPE ssehub_build_info gauge\n";
     out += "ssehub_build_info{version=\"" SSEHUB_VERSION "\"} 1\n";
     metric(out, "subscribers", "gauge", "Connected subscribers.", subscribers);
+    out += "# HELP ssehub_subscribers_by_transport Connected subscribers, by transport (http1: "
+           "plain HTTP/1.1, tls: HTTP/1.1 over TLS, h2: HTTP/2 streams).\n"
+           "# TYPE ssehub_subscribers_by_transport gauge\n";
+    for (size_t i = 0; i < subscribers_by_transport.size(); ++i) {
+        out += "ssehub_subscribers_by_transport{transport=\"";
+        out += label(static_cast<Transport>(i));
+        out += "\"} ";
+        out += std::to_string(subscribers_by_transport[i]);
+        out += '\n';
+    }
+    metric(out, "shared_streams", "gauge",
+           "Connected subscribers opened by /ssehub.js (one stream shared by a browser's tabs).",
+           shared_streams);
     metric(out, "connections", "gauge", "Open client connections (subscribers included).",
            connections_open);
     metric(out, "connections_accepted_total", "counter", "Connections accepted.",

@@ -49,6 +49,11 @@ enum class TokenRefusal : uint8_t {
 };
 std::string_view label(TokenRefusal r);
 
+// What a subscriber's stream runs on; one label value each in ssehub_subscribers_by_transport.
+// A Unix socket is http1: the transport, not the network, is what an operator tunes.
+enum class Transport : uint8_t { Http1, Tls, H2, Count_ };
+std::string_view label(Transport t);
+
 // Only with --redis: the link to Redis, shown at /metrics when `enabled`.
 struct RedisMetrics {
     // Upper bounds (seconds) of the XADD round-trip histogram buckets; +Inf is implied.
@@ -71,7 +76,11 @@ struct RedisMetrics {
 
 struct Metrics {
     uint64_t start_ms = 0;
-    uint64_t subscribers = 0;      // gauge
+    uint64_t subscribers = 0; // gauge
+    // gauges: subscribers by transport (they add up to `subscribers`), and those of them that
+    // /ssehub.js opened (it marks its streams with client=ssehub.js)
+    std::array<uint64_t, static_cast<size_t>(Transport::Count_)> subscribers_by_transport{};
+    uint64_t shared_streams = 0;
     uint64_t connections_open = 0; // gauge
     uint64_t connections_accepted = 0;
     uint64_t input_yields = 0; // pipelined input set aside for the next loop turn

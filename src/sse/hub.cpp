@@ -74,6 +74,7 @@ size_t Hub::publish(const Event& event, uint64_t now_ms) {
     newest_ = event.id;
     ring_.push(RetainedEvent{event.id, std::string(topic), broadcast, frame});
     ++metrics_.events_published;
+    if (watched_until_ms_ != 0) count_topic(topic, now_ms);
 
     size_t count = 0, sent = 0;
     {
@@ -123,6 +124,10 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
     }
     heartbeat_.push_back(s, now_ms);
     ++metrics_.subscribers;
+    s->transport_ = subscription.transport;
+    s->shared_ = subscription.shared;
+    ++metrics_.subscribers_by_transport[static_cast<size_t>(s->transport_)];
+    metrics_.shared_streams += s->shared_;
     deliver(s, open_frame_, now_ms);
     metrics_.bytes_written += open_frame_->size();
 
@@ -281,6 +286,8 @@ void Hub::remove(Subscriber* s) {
     s->read_rights_.reset();
     heartbeat_.remove(s);
     --metrics_.subscribers;
+    --metrics_.subscribers_by_transport[static_cast<size_t>(s->transport_)];
+    metrics_.shared_streams -= s->shared_;
 }
 
 } // namespace ssehub::sse

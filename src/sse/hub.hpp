@@ -18,6 +18,7 @@
 #include "sse/replay_ring.hpp"
 #include "sse/subscriber.hpp"
 #include "sse/subscription.hpp"
+#include "sse/topic_tally.hpp"
 
 #include <algorithm>
 #include <map>
@@ -28,6 +29,14 @@
 #include <vector>
 
 namespace ssehub::sse {
+
+// A row of the dashboard's table of busiest topics (hub_topics.cpp).
+struct TopicFigures {
+    std::string topic;
+    size_t subscribers = 0;  // streams that asked for this topic by name
+    double events_per_s = 0; // in the last closed second of counting
+    bool exact = true;       // false: events_per_s is an upper bound (TopicTally)
+};
 
 struct HubLimits {
     size_t history_events = 4096;
@@ -97,6 +106,21 @@ class Hub {
         return !limits_.private_topics.empty() && !topic.empty() &&
                limits_.private_topics.allows(topic);
     }
+    // The dashboard (hub_topics.cpp). Events are counted per topic only from a call of
+    // watch_topics() until `watch_topics_ms` later: nothing is counted while nobody watches,
+    // and the counts are freed at the first publish after that.
+    static constexpr uint64_t watch_topics_ms = 5000;
+    void watch_topics(uint64_t now_ms);
+    // Up to `n` topics, by events per second then subscribers: the busiest by events (counted
+    // while watched) and by subscribers (the hub's own lists, read now).
+    std::vector<TopicFigures> busiest_topics(size_t n, uint64_t now_ms);
+    // Topics with at least one subscriber, and whether the counts are estimates.
+    size_t topics_subscribed() const { return topics_.size(); }
+    bool topic_counts_approximate() const { return tally_.overflowed(); }
+    // Topics in the counting table now: at most TopicTally::capacity, whatever is published.
+    size_t topics_counted() const { return tally_.size(); }
+    size_t unfiltered_subscribers() const { return all_.size(); }
+
     // Drops every subscriber (shutdown after the grace period).
     void drop_all(DropReason reason);
 
@@ -117,6 +141,7 @@ class Hub {
     void deliver_to_readers(SubscriberList& list, std::string_view topic,
                             const net::FrameRef& frame, uint64_t now_ms, size_t& matched,
                             size_t& sent);
+    void count_topic(std::string_view topic, uint64_t now_ms); // hub_topics.cpp
     // hub_rights.cpp: expiry and reloaded private topics.
     void expire_due(uint64_t now_ms);
     void end_stream(Subscriber* s, std::string_view reason, uint64_t now_ms);
@@ -154,6 +179,8 @@ class Hub {
     std::vector<Subscriber*> parked_;     // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
     std::multimap<uint64_t, Subscriber*> expiries_; // by loop time of token expiry
+    TopicTally tally_;              // while watched_until_ms_ is ahead (hub_topics.cpp)
+    uint64_t watched_until_ms_ = 0; // 0: nobody watches
     net::FrameRef open_frame_;
     net::FrameRef heartbeat_frame_;
 };

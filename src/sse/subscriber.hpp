@@ -4,6 +4,7 @@
 #pragma once
 
 #include "auth/topic_pattern.hpp"
+#include "metrics/metrics.hpp"
 #include "net/frame.hpp"
 #include "sse/event_id.hpp"
 
@@ -65,6 +66,9 @@ class Subscriber {
     bool paging_ = false;
     bool parked_ = false;
     bool registered_ = false;
+    // Which gauges count it (Subscription::transport and shared), undone by remove().
+    metrics::Transport transport_ = metrics::Transport::Http1;
+    bool shared_ = false;
     bool marked_for_drop_ = false;
 };
 

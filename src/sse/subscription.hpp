@@ -3,6 +3,7 @@
 #pragma once
 
 #include "auth/topic_pattern.hpp"
+#include "metrics/metrics.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -21,6 +22,10 @@ struct Subscription {
     // Loop time (ms) at which the first of its tokens expires: the stream then ends with
     // ssehub.expired. Nullopt: never.
     std::optional<uint64_t> expires_at_ms;
+    // For the counters only (ssehub_subscribers_by_transport, ssehub_shared_streams): what
+    // carries it, set by the transport, and whether /ssehub.js opened it, set by the router.
+    metrics::Transport transport = metrics::Transport::Http1;
+    bool shared = false;
 };
 
 } // namespace ssehub::sse

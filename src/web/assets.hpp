@@ -1,5 +1,5 @@
-// Layer web/: the built-in page and /ssehub.js as real files. Includes nothing of ours; app/
-// serves them.
+// Layer web/: the built-in page, /ssehub.js and the dashboard as real files. Includes nothing
+// of ours; app/ serves them.
 //
 // The files of src/web/ as the hub serves them, byte for byte: CMake embeds each at build time
 // (cmake/embed_asset.cmake), so the hub never reads them from disk and they stay real files that
@@ -18,5 +18,8 @@ std::string_view index_html();
 // src/web/ssehub.js, GET /ssehub.js: lets every tab of an origin share one event stream; it only
 // hands events to the page's callbacks.
 std::string_view ssehub_js();
+// src/web/dashboard.html, GET /ssehub/dashboard (--dashboard on): plots the figures it polls
+// from /ssehub/dashboard/data each second, on canvases of its own (no chart library).
+std::string_view dashboard_html();
 
 } // namespace ssehub::web

@@ -48,6 +48,8 @@
     // EventSource-style clients cannot set headers; the hub never logs this parameter.
     tokens.forEach(function (t) { q.push('access_token=' + encodeURIComponent(t)); });
     if (lastId) q.push('last_event_id=' + encodeURIComponent(lastId));
+    // Tells the hub's dashboard which streams are shared ones; it changes nothing else.
+    q.push('client=ssehub.js');
     return base + 'events' + (q.length ? '?' + q.join('&') : '');
   }
   function later(fn) { setTimeout(fn, 0); }

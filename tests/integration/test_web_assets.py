@@ -52,6 +52,20 @@ class WebAssets(HubTestCase):
         self.assertGreaterEqual(count, 1, "no inline <script> found in index.html")
         self.node_check(source, "index.html.inline-scripts.js")
 
+    def test_the_inline_scripts_of_dashboard_html_parse_with_node_check(self):
+        source, count = inline_scripts_in_place(read_asset("dashboard.html"))
+        self.assertGreaterEqual(count, 1, "no inline <script> found in dashboard.html")
+        self.node_check(source, "dashboard.html.inline-scripts.js")
+
+    def test_the_dashboard_is_served_byte_for_byte(self):
+        hub = self.start_hub("--dashboard", "on")
+        expected = read_asset("dashboard.html")
+        r = http_request(hub.addr, "GET", "/ssehub/dashboard")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["content-type"], "text/html; charset=utf-8")
+        self.assertTrue(r.body == expected, "GET /ssehub/dashboard differs from "
+                        "src/web/dashboard.html")
+
     def test_the_hub_serves_the_files_byte_for_byte(self):
         hub = self.start_hub()
         for path, name, content_type in (
