@@ -239,6 +239,8 @@ void declare_token(CLI::App& app, ClientOptions& o) {
         ->capture_default_str();
     cmd->add_flag("--mercure", t.mercure,
                   "Write the rights in Mercure's \"mercure\" claim instead of \"ssehub\"");
+    cmd->add_flag("--admin", t.admin,
+                  "Let the token open the live dashboard (\"ssehub\": {\"admin\": true})");
     cmd->callback([&o] { o.command = ClientCommand::Token; });
 }
 

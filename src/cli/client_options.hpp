@@ -21,6 +21,7 @@ struct TokenRequest {
     std::vector<std::string> publish;
     uint64_t ttl_s = 3600; // 0: no "exp"
     bool mercure = false;  // the claims go under "mercure" instead of "ssehub"
+    bool admin = false;    // "ssehub": {"admin": true}: may open the dashboard
 };
 
 struct ClientOptions {

@@ -16,6 +16,8 @@ std::string token_payload(const TokenRequest& request, int64_t now_s) {
     nlohmann::ordered_json rights = {{"subscribe", request.subscribe},
                                      {"publish", request.publish}};
     nlohmann::ordered_json payload = {{request.mercure ? "mercure" : "ssehub", rights}};
+    // The admin claim is the hub's own: beside Mercure's claim it goes in an "ssehub" object.
+    if (request.admin) payload["ssehub"]["admin"] = true;
     if (request.ttl_s != 0) payload["exp"] = now_s + static_cast<int64_t>(request.ttl_s);
     payload["iat"] = now_s;
     return payload.dump();

@@ -179,6 +179,22 @@ TEST_CASE("the payload: ssehub or mercure layout, exp from the lifetime, 0 for n
     CHECK(!claims.expires_at_s);
     CHECK(claims.subscribe.allows("b/c"));
     CHECK(claims.publish.empty());
+    CHECK(!claims.admin);
+}
+
+TEST_CASE("--admin adds the hub's admin claim, beside Mercure's claim too") {
+    cli::TokenRequest request = rights({"a"}, {});
+    request.admin = true;
+    nlohmann::json p = nlohmann::json::parse(cli::token_payload(request, 1000));
+    CHECK(p["ssehub"] == nlohmann::json::parse(R"({"subscribe":["a"],"publish":[],"admin":true})"));
+    request.mercure = true;
+    p = nlohmann::json::parse(cli::token_payload(request, 1000));
+    CHECK(p["ssehub"] == nlohmann::json::parse(R"({"admin":true})"));
+    CHECK(p["mercure"]["subscribe"] == nlohmann::json::parse(R"(["a"])"));
+    cli::SigningKey key = cli::load_signing_key(data_dir + "es256.key.pem");
+    auth::Claims claims = verified(cli::sign_token(key, "", cli::token_payload(request, now)));
+    CHECK(claims.admin);
+    CHECK(claims.subscribe.allows("a"));
 }
 
 TEST_CASE("an expired token is refused by the verifier as expired") {
