@@ -58,10 +58,12 @@ std::shared_ptr<const auth::KeySet> read_jwt_keys(const std::vector<std::string>
         std::string path = has_kid ? spec.substr(eq + 1) : spec;
         std::ifstream in(path, std::ios::binary);
         if (!in) throw std::runtime_error("cannot read --jwt-key file " + path);
-        std::string head(256, '\0');
-        in.read(head.data(), static_cast<std::streamsize>(head.size()));
-        head.resize(static_cast<size_t>(in.gcount()));
-        if (head.find("-----BEGIN ") != std::string::npos)
+        // The whole file: PEM allows any text before the block (RFC 7468 5.2), and a public key
+        // taken for a secret would let anyone who has it sign HS256 tokens.
+        std::string text(64 * 1024 + 1, '\0'); // KeySet refuses a longer file
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        text.resize(static_cast<size_t>(in.gcount()));
+        if (text.find("-----BEGIN") != std::string::npos)
             keys->add_public_key_file(path, kid);
         else
             keys->add_secret_file(path, kid);
@@ -86,8 +88,9 @@ app::Settings app_settings(const config::Config& c, std::vector<std::string> pub
     s.private_topics.patterns = c.private_topics;
     s.cors_origin = c.cors_origin;
     s.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
-    // One named origin may send the browser's cookie (a token) along; "*" never may.
-    if (c.cors_origin != "*")
+    // One named origin may send the browser's cookie (a token) along; "*" never may, nor "null"
+    // (sandboxed frames and data: pages of any site send it).
+    if (c.cors_origin != "*" && c.cors_origin != "null")
         s.cors_headers += "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
     s.dashboard = c.dashboard == "on";
     s.config_file = c.config_file;

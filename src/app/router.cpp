@@ -26,23 +26,6 @@ bool wants_event_stream(const Request& req) {
     return accept && accept->find("text/event-stream") != std::string::npos;
 }
 
-// Validates and hands the event to the sink; the answer comes through answer_publish(), at once
-// for a lone hub, once Redis has stored the event otherwise.
-void publish(Responder& c, Application& app, const PublishFields& f, bool broadcast) {
-    if (app.shutting_down()) {
-        c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
-        return;
-    }
-    if (auto bad = sse::validate_event(f.event, f.topic, f.data, app.settings().max_event_bytes)) {
-        bool too_large = bad->fault == sse::Rejection::Fault::TooLarge;
-        c.reject(too_large ? 413 : 400, too_large ? Rejected::BodyTooLarge : Rejected::BadRequest,
-                 bad->reason);
-        return;
-    }
-    std::string_view topic = f.topic ? std::string_view(*f.topic) : std::string_view();
-    c.publish(app.sink(), sse::PublishRequest{f.event, f.data, topic, broadcast, app.now_ms()});
-}
-
 // With a signed token, the token alone decides (its publish claim, from any address); without
 // one, the allow-list and the plain tokens, as before tokens were signed.
 bool allow_publisher(Responder& c, const Request& req, Application& app, const Access& access) {
@@ -64,6 +47,27 @@ bool allow_claim(Responder& c, Application& app, const Access& access, std::stri
     return false;
 }
 
+// Validates, checks a signed token's publish claim, and hands the event to the sink; the answer
+// comes through answer_publish(), at once for a lone hub, once Redis has stored the event
+// otherwise.
+void publish(Responder& c, Application& app, const PublishFields& f, bool broadcast,
+             const Access& access) {
+    if (app.shutting_down()) {
+        c.reject(503, Rejected::ShuttingDown, "the hub is shutting down", "Retry-After: 5\r\n");
+        return;
+    }
+    if (auto bad = sse::validate_event(f.event, f.topic, f.data, app.settings().max_event_bytes)) {
+        bool too_large = bad->fault == sse::Rejection::Fault::TooLarge;
+        c.reject(too_large ? 413 : 400, too_large ? Rejected::BodyTooLarge : Rejected::BadRequest,
+                 bad->reason);
+        return;
+    }
+    std::string_view topic = f.topic ? std::string_view(*f.topic) : std::string_view();
+    // After validation: the refusal names the topic, which must be one line of sane text.
+    if (!allow_claim(c, app, access, topic)) return;
+    c.publish(app.sink(), sse::PublishRequest{f.event, f.data, topic, broadcast, app.now_ms()});
+}
+
 void handle_publish(Responder& c, const Request& req, Application& app, const Params& params) {
     auto access = access_of(c, req, app, params, TokenPlaces::HeaderAndQuery);
     if (!access || !allow_publisher(c, req, app, *access)) return;
@@ -75,16 +79,13 @@ void handle_publish(Responder& c, const Request& req, Application& app, const Pa
                  err->reason);
         return;
     }
-    const PublishFields& fields = std::get<PublishFields>(decoded);
-    if (!allow_claim(c, app, *access, fields.topic ? *fields.topic : std::string_view())) return;
-    publish(c, app, fields, false);
+    publish(c, app, std::get<PublishFields>(decoded), false, *access);
 }
 
 // IntraMine's protocol: GET /?signal=NAME[&data=D | &activeserver=H&port=P] reaches everyone.
 void handle_signal(Responder& c, const Request& req, Application& app, const Params& params) {
     auto access = access_of(c, req, app, params, TokenPlaces::HeaderAndQuery);
     if (!access || !allow_publisher(c, req, app, *access)) return;
-    if (!allow_claim(c, app, *access, {})) return;
     PublishFields f;
     f.event = *find_param(params, "signal");
     const std::string* server = find_param(params, "activeserver");
@@ -93,7 +94,7 @@ void handle_signal(Responder& c, const Request& req, Application& app, const Par
         f.data = *data;
     else if (server && port)
         f.data = *server + " " + *port;
-    publish(c, app, f, true);
+    publish(c, app, f, true, *access);
 }
 
 void handle_subscribe(Responder& c, const Request& req, Application& app, const Params& params) {
@@ -123,7 +124,10 @@ void handle_subscribe(Responder& c, const Request& req, Application& app, const 
     for (const std::string& topic : topics) {
         if (!app.settings().private_topics.allows(topic)) continue;
         if (access->tokens == 0) {
-            refuse_missing_token(c, app, "topic " + topic + " is private: a token is required");
+            if (access->cookie_refused)
+                refuse_token(c, app, *access->cookie_refused); // what is wrong with the cookie
+            else
+                refuse_missing_token(c, app, "topic " + topic + " is private: a token is required");
             return;
         }
         if (!access->subscribe.allows(topic)) {

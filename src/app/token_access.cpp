@@ -95,8 +95,11 @@ std::variant<Access, AccessRefused> read_access(const Request& req, const Params
                                  [&](const std::string& t) { return same_secret(*token, t); });
         if (token && !plain) presented.push_back(*token);
     }
-    if (places == TokenPlaces::HeaderQueryAndCookie)
-        if (auto cookie = find_cookie(req, settings.jwt_cookie)) presented.push_back(*cookie);
+    std::optional<std::string_view> cookie;
+    if (places == TokenPlaces::HeaderQueryAndCookie) {
+        cookie = find_cookie(req, settings.jwt_cookie);
+        if (cookie) presented.push_back(*cookie);
+    }
     for (const auto& [k, v] : params)
         if (k == "access_token") presented.push_back(v);
     if (presented.size() > max_tokens_per_request)
@@ -108,8 +111,16 @@ std::variant<Access, AccessRefused> read_access(const Request& req, const Params
     int64_t now_s = now_wall_ms / 1000;
     for (std::string_view token : presented) {
         auto verified = auth::verify(token, *settings.jwt_keys, now_s, settings.jwt_leeway_s);
-        if (auto* refused = std::get_if<auth::Refused>(&verified))
-            return AccessRefused{refusal_kind(refused->reason), refused->text};
+        if (auto* refused = std::get_if<auth::Refused>(&verified)) {
+            AccessRefused why{refusal_kind(refused->reason), refused->text};
+            // The cookie comes with every request whether the page meant it or not: an expired
+            // one must not cost a page its public events. Kept for a private topic's answer.
+            if (cookie && token.data() == cookie->data()) {
+                access.cookie_refused = std::move(why);
+                continue;
+            }
+            return why;
+        }
         auto& claims = std::get<auth::Claims>(verified);
         ++access.tokens;
         access.admin |= claims.admin;

@@ -23,17 +23,20 @@ namespace ssehub::app {
 // At most this many tokens on one request; more is refused (each costs a signature check).
 inline constexpr size_t max_tokens_per_request = 8;
 
+struct AccessRefused {
+    metrics::TokenRefusal reason;
+    std::string text; // one line for the client and the log; never a token's bytes
+};
+
 struct Access {
     size_t tokens = 0; // how many verified; 0: the request presented none
     auth::TopicRights subscribe;
     auth::TopicRights publish;
     bool admin = false;                   // one of them has ssehub.admin: it may read the dashboard
     std::optional<int64_t> expires_at_ms; // wall clock, exp + leeway of the first to expire
-};
-
-struct AccessRefused {
-    metrics::TokenRefusal reason;
-    std::string text; // one line for the client and the log; never a token's bytes
+    // The cookie's token did not verify: it is then left out rather than refusing the request
+    // (a browser sends a stale cookie by itself); a private topic's refusal says why.
+    std::optional<AccessRefused> cookie_refused;
 };
 
 enum class TokenPlaces : uint8_t { HeaderAndQuery, HeaderQueryAndCookie };

@@ -32,10 +32,6 @@ std::string read_key_file(const std::string& path) {
     return bytes;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-}
-
 } // namespace
 
 std::string_view algorithm_name(Algorithm alg) {
@@ -71,8 +67,9 @@ void KeySet::add_secret(std::string secret, const std::string& kid, const std::s
     else if (!secret.empty() && secret.back() == '\n')
         secret.pop_back();
     // A PEM file given as a secret would make a public key an HMAC key: the confusion that the
-    // rest of this folder rules out.
-    if (starts_with(secret, "-----BEGIN"))
+    // rest of this folder rules out. PEM allows text before the block (RFC 7468 5.2), so it is
+    // looked for anywhere.
+    if (secret.find("-----BEGIN") != std::string::npos)
         refuse(source, "is a PEM key, not an HS256 secret (a public key is given as one)");
     if (secret.size() < min_secret_bytes)
         refuse(source, "HS256 secret of " + std::to_string(secret.size()) +

@@ -100,7 +100,8 @@ std::string jose_es256(std::string_view der) {
 } // namespace
 
 SigningKey signing_key_from_bytes(std::string bytes, const std::string& source) {
-    if (bytes.starts_with("-----BEGIN")) return private_key_from_pem(bytes, source);
+    // Anywhere: PEM allows text before the block, and such a file is never a secret.
+    if (bytes.find("-----BEGIN") != std::string::npos) return private_key_from_pem(bytes, source);
     // auth::KeySet applies the hub's own rule (line end, length, no PEM): a secret this accepts
     // is one `serve --jwt-key` accepts, and the message is the same.
     auth::KeySet check;

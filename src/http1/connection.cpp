@@ -199,7 +199,16 @@ void Connection::drop(sse::DropReason reason) {
         close();
         break;
     case sse::DropReason::Shutdown:
+        finish();
+        break;
     case sse::DropReason::Expired:
+        // Out of the hub at once (no heartbeat after ssehub.expired, no subscriber slot), and
+        // the last flush gets a deadline: a client that stopped reading cannot keep its
+        // connection, which the hub would never drop as slow any more.
+        app_.hub().remove(this);
+        deadline_ms_ = app_.now_ms() + app_.settings().request_timeout_ms();
+        list_remove();
+        list_insert(set_.waiting_);
         finish();
         break;
     }

@@ -72,13 +72,19 @@
   };
   EventReader.prototype.replan = function (force) {
     var self = this, lists = [], tokens = [], cred = false, keys = [];
+    // The hub counts the token cookie too: with credentials, one place fewer for the others.
+    var anyCred = Object.keys(this.clients).some(function (k) {
+      return !self.refused[k] && self.clients[k].cred;
+    });
+    var most = MAX_TOKENS - (anyCred ? 1 : 0);
     Object.keys(this.clients).sort().forEach(function (k) {
       if (self.refused[k]) return;
       var c = self.clients[k];
       var add = c.tokens.filter(function (t, i) { return tokens.indexOf(t) < 0 && c.tokens.indexOf(t) === i; });
-      if (tokens.length + add.length > MAX_TOKENS) {
-        return self.refuse(k, 'ssehub: this browser\'s subscriptions hold more than ' + MAX_TOKENS +
-                           ' different tokens, the most one stream can carry');
+      if (tokens.length + add.length > most) {
+        return self.refuse(k, 'ssehub: this browser\'s subscriptions hold more than ' + most +
+                           ' different tokens, the most one stream can carry' +
+                           (anyCred ? ' beside the token cookie' : ''));
       }
       tokens = tokens.concat(add); lists.push(c.topics); keys.push(k);
       if (c.cred) cred = true;

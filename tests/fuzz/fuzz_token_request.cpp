@@ -1,7 +1,8 @@
 // The token path as a request reaches it (src/app/token_access.hpp): an Authorization header,
 // a Cookie header and a query string, each from the input. Whatever the bytes, read_access()
-// never crashes, reads the cookie only for a subscription, never counts a plain --token-file
-// token as a signed one, and a refusal is one line that quotes no presented token.
+// never crashes, reads the cookie only for a subscription (setting aside one that does not
+// verify), never counts a plain --token-file token as a signed one, and a refusal is one line
+// that quotes no presented token.
 //
 // Input: one flags byte, then the header value, cookie value and query, '\n' between them.
 // The test keys and "now" are those of tests/unit/data/jwt/tokens.txt, so seeds holding its
@@ -96,6 +97,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
         }
         const auto& access = std::get<app::Access>(*result);
         require(access.tokens <= app::max_tokens_per_request);
+        // A cookie that does not verify is set aside, with a one-line reason of its own.
+        if (access.cookie_refused) {
+            require((flags & 2) && result == &subscribe);
+            require(access.cookie_refused->text.find_first_of("\r\n") == std::string::npos);
+            require(!quotes_a_token(access.cookie_refused->text, parts));
+        }
         if (access.tokens == 0)
             require(access.subscribe.empty() && access.publish.empty() && !access.expires_at_ms);
     }

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal as signallib
+import socket
 import subprocess
 import tempfile
 import time
@@ -126,6 +127,24 @@ class PrivateTopicsTest(HubTestCase):
         nine = "&".join("access_token=" + token(["todo/alice"]) for _ in range(9))
         self.assert_refused(hub, "/events?" + nine, 401)
 
+    def test_a_stale_cookie_costs_a_page_nothing_public(self):
+        # Browsers send the cookie by themselves: an expired one is set aside, not refused,
+        # unless a private topic is asked for, which is then told what is wrong with it.
+        hub = self.hub()
+        stale = {"Cookie": "ssehub_token=" + token(["todo/*"], ttl=-5)}
+        everything = self.subscribe(hub.addr, headers=stale)
+        news = self.subscribe(hub.addr, "/events?topic=news", headers=stale)
+        r = self.assert_refused(hub, "/events?topic=todo/alice", 401, stale,
+                                'error="invalid_token"')
+        self.assertIn(b"expired", r.body)
+        self.publish_ok(hub, "todo/alice", "private")
+        self.publish_ok(hub, "news", "public")
+        self.assert_next_event(everything, "e", "public")
+        self.assert_next_event(news, "e", "public")
+        # A bad token the request sent on purpose still refuses it.
+        self.assert_refused(hub, "/events?topic=news", 401,
+                            bearer(token(["todo/*"], ttl=-5)))
+
     def test_every_bad_token_is_refused_with_401_and_gets_nothing(self):
         # Headers large enough for the huge token to reach the verifier (8 KiB at most).
         hub = self.hub("--max-header-bytes", "64K")
@@ -203,6 +222,27 @@ class PrivateTopicsTest(HubTestCase):
         self.assert_nothing_broadcast(hub, again)
         self.assertEqual(metrics(hub.addr)["ssehub_token_expiries_total"], 1)
 
+    def test_an_expired_subscriber_that_stopped_reading_is_let_go(self):
+        # Room for everything below in its queue: it is never dropped as slow.
+        hub = self.hub("--max-queued-bytes", "64M", "--request-timeout", "1", "--heartbeat", "1")
+        sock = socket.create_connection(hub.addr)
+        self.addCleanup(sock.close)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(("GET /events?topic=todo/alice HTTP/1.1\r\nHost: x\r\n"
+                      "Authorization: Bearer %s\r\n\r\n" % token(["todo/alice"], ttl=2))
+                     .encode())
+        wait_until(lambda: metrics(hub.addr)["ssehub_subscribers"] == 1, timeout=5)
+        for k in range(40):  # 2.4 MB the client never reads
+            self.publish_ok(hub, "todo/alice", "x" * 60000)
+        # The token runs out: the hub lets the subscriber go at once, and the connection after
+        # the request timeout, though its output never drained.
+        wait_until(lambda: metrics(hub.addr)["ssehub_subscribers"] == 0, timeout=8,
+                   message="the expired subscriber still counts")
+        self.assertEqual(metrics(hub.addr)["ssehub_token_expiries_total"], 1)
+        # Only the connection asking for /metrics is left.
+        wait_until(lambda: metrics(hub.addr)["ssehub_connections"] == 1, timeout=8,
+                   message="the expired subscriber's connection is still open")
+
     # -- publishing -------------------------------------------------------------------------
 
     def test_a_publish_claim_lets_any_address_publish_its_topics(self):
@@ -231,6 +271,36 @@ class PrivateTopicsTest(HubTestCase):
         cross = dict(writer, Origin="https://evil.example", **{"Sec-Fetch-Site": "cross-site"})
         self.publish_ok(hub, "todo/alice", "from a page", headers=cross)
 
+    def test_a_refused_publish_echoes_no_unchecked_topic(self):
+        # A valid token without the right: the topic is checked before the refusal names it,
+        # so a line break in it can neither forge a log line nor reach the answer.
+        hub = self.hub()
+        reader_only = bearer(token(["todo/*"]))
+        r = publish(hub.addr, "e", "x", topic="a\nerror: FORGED LINE", headers=reader_only)
+        self.assertEqual(r.status, 400, r.body)
+        r = publish(hub.addr, "e", "x", topic="todo/alice", headers=reader_only)
+        self.assertEqual(r.status, 403, r.body)
+        hub.wait_for_log("rejected request: 403")
+        self.assertFalse([line for line in hub.stderr_lines if "FORGED" in line])
+
+    def test_a_public_key_after_a_comment_is_loaded_as_one(self):
+        # Text before the PEM block (RFC 7468): still a public key, never an HS256 secret.
+        pem = os.path.join(self.dir, "commented.pub")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", pem + ".key"], check=True,
+                       capture_output=True)
+        public = subprocess.run(["openssl", "pkey", "-in", pem + ".key", "-pubout"],
+                                check=True, capture_output=True).stdout
+        with open(pem, "wb") as f:
+            f.write(b"# " + b"c" * 300 + b"\n" + public)
+        with open(pem, "rb") as f:
+            file_bytes = f.read()
+        hub = self.start_hub("--jwt-key", pem, "--private-topic", "todo/*")
+        forged = mint({"ssehub": {"subscribe": ["*"]}}, secret=file_bytes.rstrip(b"\n"))
+        r = self.assert_refused(hub, "/events?topic=todo/alice", 401, bearer(forged))
+        self.assertEqual(metrics(hub.addr)[
+            'ssehub_token_refusals_total{reason="algorithm_not_allowed"}'], 1, r.body)
+
     def test_plain_publish_tokens_keep_working_beside_signed_ones(self):
         path = os.path.join(self.dir, "plain")
         with open(path, "w") as f:
@@ -251,6 +321,11 @@ class PrivateTopicsTest(HubTestCase):
         star = self.hub()
         r = http_request(star.addr, "GET", "/healthz", {"Origin": "http://page.example:81"})
         self.assertEqual(r.headers.get("access-control-allow-origin"), "*")
+        self.assertNotIn("access-control-allow-credentials", r.headers)
+        # "null" is the origin of sandboxed frames and data: pages anywhere: no credentials.
+        null = self.hub("--cors-origin", "null")
+        r = http_request(null.addr, "GET", "/healthz", {"Origin": "null"})
+        self.assertEqual(r.headers.get("access-control-allow-origin"), "null")
         self.assertNotIn("access-control-allow-credentials", r.headers)
 
     def test_no_token_reaches_the_log(self):

@@ -77,6 +77,16 @@ TEST_CASE("key set: files that are no usable key are refused, naming the file") 
     CHECK(load_error(data_dir + "missing.pem", false).find("cannot be read") != std::string::npos);
 }
 
+TEST_CASE("key set: a PEM block after other text is never a secret") {
+    // RFC 7468 allows text before the block, and OpenSSL reads such a file as the key: taken
+    // for a secret, anyone holding the public key could sign HS256 tokens.
+    KeySet keys;
+    std::string pem = "# " + std::string(300, 'c') + "\n-----BEGIN PUBLIC KEY-----\nMFkw\n";
+    CHECK_THROWS_WITH_AS(keys.add_secret(pem, "", "commented.pem"), doctest::Contains("PEM"),
+                         std::runtime_error);
+    CHECK(keys.empty());
+}
+
 TEST_CASE("key set: a kid may name one key only") {
     KeySet keys;
     keys.add_secret_file(data_dir + "hs256.secret", "k");
