@@ -8,6 +8,7 @@
 #include "cli/sparkline.hpp"
 #include "cli/stats_sample.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <csignal>

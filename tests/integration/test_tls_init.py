@@ -251,6 +251,20 @@ class TlsInit(HubTestCase):
         self.assertIn("--tls-cert %s/server.pem" % target, r.stdout)
         self.assertIn("Kept the certificate authority", r.stdout)
 
+    def test_as_root_the_files_go_to_the_owner_of_the_folder(self):
+        # As for /var/lib/ssehub: root runs the command, the hub's user must read the key.
+        require(os.geteuid() == 0, "not run as root: cannot check the files' owner")
+        target = os.path.join(self.dir, "hub")
+        os.mkdir(target, 0o750)
+        os.chown(target, 65534, 65534)  # nobody, nogroup
+        self.init("--host", "hub.test", dir=target)
+        for name in FILES:
+            st = os.stat(os.path.join(target, name))
+            self.assertEqual((st.st_uid, st.st_gid), (65534, 65534), name)
+        # Root's own folder keeps root's files.
+        self.init("--host", "hub.test")
+        self.assertEqual(os.stat(self.path("server.key")).st_uid, 0)
+
     def test_refusals(self):
         for args, message in ((["--host", "https://hub.test"], "scheme"),
                               (["--host", "hub.test:8443"], "no port"),
