@@ -179,14 +179,22 @@ void declare_stats(CLI::App& app, ClientOptions& o) {
         "stats", "Summarise a running hub's /metrics: subscribers, events/s, deliveries, drops");
     auto finish_connection = add_connection_options(*cmd, o);
     cmd->add_flag("--json", o.json, "Print the summary as one JSON object");
-    cmd->add_option("--interval", o.interval_s,
-                    "Seconds between the two samples that measure events/s (0: one sample)")
-        ->check(seconds_up_to(3600))
-        ->type_name("SECONDS")
-        ->capture_default_str();
-    cmd->callback([&o, finish_connection] {
+    CLI::Option* interval =
+        cmd->add_option("--interval", o.interval_s,
+                        "Seconds between the two samples that measure events/s (0: one "
+                        "sample), or between samples with --watch")
+            ->check(seconds_up_to(3600))
+            ->type_name("SECONDS")
+            ->capture_default_str();
+    cmd->add_flag("--watch", o.watch,
+                  "Sample again every --interval until Ctrl-C: on a terminal one summary "
+                  "redrawn in place with sparklines, else one summary (or JSON line) a sample");
+    cmd->callback([&o, finish_connection, interval] {
         o.command = ClientCommand::Stats;
         finish_connection();
+        if (o.watch && o.interval_s < min_watch_interval_s)
+            throw CLI::ValidationError(interval->get_name(),
+                                       "--watch needs an --interval of at least 0.1 seconds");
     });
 }
 
@@ -251,6 +259,7 @@ void declare_client_commands(CLI::App& app, ClientOptions& options) {
     declare_subscribe(app, options);
     declare_stats(app, options);
     declare_token(app, options);
+    declare_tls_command(app, options);
 }
 
 } // namespace ssehub::cli

@@ -1,5 +1,5 @@
-// What the command line asked of publish, subscribe, stats or token: plain values, filled in by
-// client_commands.cpp (CLI11) and read by the command that runs. No parsing happens here.
+// What the command line asked of publish, subscribe, stats, token or tls init: plain values, filled
+// in by client_commands.cpp (CLI11) and read by the command that runs. No parsing happens here.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +9,11 @@
 
 namespace ssehub::cli {
 
-enum class ClientCommand { None, Publish, Subscribe, Stats, Token };
+enum class ClientCommand { None, Publish, Subscribe, Stats, Token, TlsInit };
 
 inline constexpr uint64_t max_token_ttl_s = 315360000; // ten years
+// `stats --watch` samples no faster: /metrics is cheap, but not free for a busy hub.
+inline constexpr double min_watch_interval_s = 0.1;
 
 // `ssehub token`: what the minted token says and the key that signs it.
 struct TokenRequest {
@@ -22,6 +24,18 @@ struct TokenRequest {
     uint64_t ttl_s = 3600; // 0: no "exp"
     bool mercure = false;  // the claims go under "mercure" instead of "ssehub"
     bool admin = false;    // "ssehub": {"admin": true}: may open the dashboard
+};
+
+// `ssehub tls init`: where the CA and the server certificate go, and what the latter is for.
+inline constexpr uint32_t default_server_certificate_days = 397; // browsers' limit, 398
+inline constexpr uint32_t max_server_certificate_days = 825;     // Apple's limit
+inline constexpr uint32_t certificate_authority_days = 3650;
+
+struct TlsInitRequest {
+    std::string dir = ".";          // as serve's --state-dir
+    std::vector<std::string> hosts; // certificate_host() forms, no repeats; empty: the defaults
+    uint32_t days = default_server_certificate_days;
+    bool new_ca = false; // make a new CA even when DIR has one
 };
 
 struct ClientOptions {
@@ -52,9 +66,13 @@ struct ClientOptions {
 
     // stats
     double interval_s = 1.0;
+    bool watch = false; // a new sample every interval_s until interrupted
 
     // token
     TokenRequest mint;
+
+    // tls init
+    TlsInitRequest tls_init;
 };
 
 // `ssehub subscribe`'s exit status when the token ran out: the hub ended the stream with

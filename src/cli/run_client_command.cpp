@@ -14,9 +14,9 @@ void report(std::string_view what) {
 }
 
 int run_client_command(const ClientOptions& given) {
-    if (given.command == ClientCommand::Token) {
+    if (given.command == ClientCommand::Token || given.command == ClientCommand::TlsInit) {
         try {
-            return run_token(given);
+            return given.command == ClientCommand::Token ? run_token(given) : run_tls_init(given);
         } catch (const std::exception& e) {
             report(e.what());
             return 1;
@@ -48,6 +48,7 @@ int run_client_command(const ClientOptions& given) {
         case ClientCommand::Stats:
             return run_stats(options, *url);
         case ClientCommand::Token: // handled above
+        case ClientCommand::TlsInit:
         case ClientCommand::None:
             break;
         }

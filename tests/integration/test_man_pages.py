@@ -1,7 +1,7 @@
 """The manual pages and the default config file agree with the binary.
 
 - `mandoc -Tlint` reports nothing for man/ssehub.1 and man/ssehub.conf.5;
-- every long option that `ssehub serve --help` (and publish/subscribe/stats/token --help)
+- every long option that `ssehub serve --help` (and publish/subscribe/stats/token/tls init --help)
   lists appears in ssehub.1, and every option ssehub.1 documents is one the binary
   knows, each documented serve option accepted by `ssehub serve OPT VALUE --check-config`;
 - the defaults the pages state are the ones --help shows;
@@ -31,9 +31,10 @@ MAN1 = os.path.join(REPO, "man", "ssehub.1")
 MAN5 = os.path.join(REPO, "man", "ssehub.conf.5")
 DEFAULT_CONF = os.path.join(REPO, "packaging", "ssehub.conf")
 
-CLIENT_COMMANDS = ("publish", "subscribe", "stats", "token")
+CLIENT_COMMANDS = ("publish", "subscribe", "stats", "token", "tls init")
 # Where ssehub.1 documents the client commands' options (and states their defaults).
-CLIENT_SUBSECTIONS = ("Options of publish, subscribe and stats", "Options of token")
+CLIENT_SUBSECTIONS = ("Options of publish, subscribe and stats", "Options of token",
+                      "Options of tls init")
 # Options of `serve` that are not config keys: they steer the command line itself.
 COMMAND_LINE_ONLY = {"help", "config", "check-config"}
 
@@ -210,7 +211,7 @@ class ManPageOptions(TempDirMixin, unittest.TestCase):
     def setUpClass(cls):
         cls.man1 = read(MAN1)
         cls.serve = help_options("serve")
-        cls.clients = {c: help_options(c) for c in CLIENT_COMMANDS}
+        cls.clients = {c: help_options(*c.split()) for c in CLIENT_COMMANDS}
         cls.top = help_options()
 
     def test_every_serve_option_of_help_is_in_ssehub_1(self):
