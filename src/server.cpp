@@ -91,7 +91,7 @@ int Server::run() {
     flush_list_.init(&loop_);
     std::string fan_out;
     try {
-        hub_ = std::make_unique<sse::Hub>(hub_limits(config_), metrics_);
+        hub_ = std::make_unique<sse::Hub>(hub_limits(config_, settings_.jwt_keys), metrics_);
         sse::EventSink* sink = nullptr;
         if (config_.redis.empty()) {
             ids_ = std::make_unique<sse::IdSource>(config_.state_dir, base::wall_ms());

@@ -59,7 +59,8 @@ class Server {
     static void notify(const char* state);
     void start_watchdog();
     void notify_tick(uint64_t now_ms);
-    static sse::HubLimits hub_limits(const config::Config& c);
+    static sse::HubLimits hub_limits(const config::Config& c,
+                                     std::shared_ptr<const auth::KeySet> signing_keys);
 #ifdef SSEHUB_HAVE_REDIS
     static redis::StreamOptions redis_options(const config::Config& c);
 #endif

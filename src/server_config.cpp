@@ -106,13 +106,15 @@ redis::StreamOptions Server::redis_options(const config::Config& c) {
 }
 #endif
 
-sse::HubLimits Server::hub_limits(const config::Config& c) {
+sse::HubLimits Server::hub_limits(const config::Config& c,
+                                  std::shared_ptr<const auth::KeySet> signing_keys) {
     return sse::HubLimits{c.history_events,
                           c.history_bytes,
                           c.max_queued_bytes,
                           c.retry_ms,
                           uint64_t{c.heartbeat_s} * 1000,
-                          auth::TopicRights{c.private_topics}};
+                          auth::TopicRights{c.private_topics},
+                          std::move(signing_keys)};
 }
 
 Server::Loaded Server::load(const config::Config& c) {
@@ -129,7 +131,7 @@ void Server::apply(const config::Config& c, Loaded loaded) {
     redis_password_ = loaded.redis_password;
     config_ = c;
     settings_ = app_settings(c, std::move(loaded.publish_tokens), std::move(loaded.jwt_keys));
-    if (hub_) hub_->set_limits(hub_limits(c), uv_now(&loop_));
+    if (hub_) hub_->set_limits(hub_limits(c, settings_.jwt_keys), uv_now(&loop_));
     if (!c.private_topics.empty() && !settings_.jwt_keys)
         log::warn("--private-topic without --jwt-key: no one can read the private topics");
 #ifdef SSEHUB_HAVE_REDIS

@@ -143,8 +143,8 @@ void handle_subscribe(Responder& c, const Request& req, Application& app, const 
     const std::string* client = find_param(params, "client");
     subscription.shared = client && *client == "ssehub.js";
     if (access->tokens > 0 && !access->subscribe.empty())
-        subscription.read_rights =
-            std::make_shared<const auth::TopicRights>(std::move(access->subscribe));
+        subscription.read_rights = std::make_shared<const sse::ReadRights>(
+            sse::ReadRights{std::move(access->subscribe), std::move(access->signing_keys)});
     if (access->expires_at_ms) {
         // The hub keeps loop time; the token's end is wall-clock time.
         int64_t left_ms = *access->expires_at_ms - static_cast<int64_t>(base::wall_ms());

@@ -123,6 +123,9 @@ std::variant<Access, AccessRefused> read_access(const Request& req, const Params
         }
         auto& claims = std::get<auth::Claims>(verified);
         ++access.tokens;
+        auto& keys = access.signing_keys;
+        if (std::find(keys.begin(), keys.end(), claims.key_fingerprint) == keys.end())
+            keys.push_back(std::move(claims.key_fingerprint));
         access.admin |= claims.admin;
         for (std::string& p : claims.subscribe.patterns)
             access.subscribe.patterns.push_back(std::move(p));

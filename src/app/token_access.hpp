@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace ssehub::app {
 
@@ -34,6 +35,7 @@ struct Access {
     auth::TopicRights publish;
     bool admin = false;                   // one of them has ssehub.admin: it may read the dashboard
     std::optional<int64_t> expires_at_ms; // wall clock, exp + leeway of the first to expire
+    std::vector<std::string> signing_keys; // the verifying keys' fingerprints, each once
     // The cookie's token did not verify: it is then left out rather than refusing the request
     // (a browser sends a stale cookie by itself); a private topic's refusal says why.
     std::optional<AccessRefused> cookie_refused;

@@ -4,7 +4,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -30,6 +32,28 @@ std::string read_key_file(const std::string& path) {
     if (bytes.size() > static_cast<size_t>(max_key_file_bytes))
         refuse(path, "longer than 64 KiB: not a key");
     return bytes;
+}
+
+std::string sha256(std::string_view bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+        ERR_clear_error();
+        throw std::runtime_error("SHA-256 failed (OpenSSL)");
+    }
+    return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string public_key_fingerprint(EVP_PKEY* key, const std::string& source) {
+    unsigned char* der = nullptr;
+    int length = i2d_PUBKEY(key, &der);
+    if (length <= 0) {
+        ERR_clear_error();
+        refuse(source, "its public key cannot be encoded (OpenSSL)");
+    }
+    std::string out = sha256({reinterpret_cast<const char*>(der), static_cast<size_t>(length)});
+    OPENSSL_free(der);
+    return out;
 }
 
 } // namespace
@@ -74,7 +98,8 @@ void KeySet::add_secret(std::string secret, const std::string& kid, const std::s
     if (secret.size() < min_secret_bytes)
         refuse(source, "HS256 secret of " + std::to_string(secret.size()) +
                            " bytes; at least 32 are needed (openssl rand -base64 32)");
-    add(Key{kid, Algorithm::HS256, std::move(secret), nullptr, source});
+    std::string fingerprint = sha256("HS256\n" + secret);
+    add(Key{kid, Algorithm::HS256, std::move(secret), nullptr, source, std::move(fingerprint)});
 }
 
 void KeySet::add_public_key_pem(std::string_view pem, const std::string& kid,
@@ -88,7 +113,7 @@ void KeySet::add_public_key_pem(std::string_view pem, const std::string& kid,
     if (!raw) refuse(source, "not a PEM public key (-----BEGIN PUBLIC KEY-----)");
     std::shared_ptr<EVP_PKEY> pkey(raw, EVP_PKEY_free);
     Algorithm alg = algorithm_of_key(raw, source);
-    add(Key{kid, alg, {}, std::move(pkey), source});
+    add(Key{kid, alg, {}, std::move(pkey), source, public_key_fingerprint(raw, source)});
 }
 
 Algorithm algorithm_of_key(EVP_PKEY* key, const std::string& source) {
@@ -120,6 +145,11 @@ const Key* KeySet::find_kid(std::string_view kid) const {
     for (const Key& k : keys_)
         if (!k.kid.empty() && k.kid == kid) return &k;
     return nullptr;
+}
+
+bool KeySet::has_fingerprint(std::string_view fingerprint) const {
+    return std::any_of(keys_.begin(), keys_.end(),
+                       [&](const Key& k) { return k.fingerprint == fingerprint; });
 }
 
 void KeySet::add(Key key) {

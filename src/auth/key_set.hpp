@@ -32,6 +32,9 @@ struct Key {
     std::string secret;                   // HS256 only
     std::shared_ptr<EVP_PKEY> public_key; // RS256 and ES256 only
     std::string source;                   // the file it came from, for messages
+    // SHA-256 of what the key is (the secret, or the public key's DER): the same key loaded
+    // again has the same one, so a reload can tell which keys are gone (sse::ReadRights).
+    std::string fingerprint;
 };
 
 // The one algorithm a key's type allows, for a public key here and a private one in
@@ -58,6 +61,8 @@ class KeySet {
     bool empty() const { return keys_.empty(); }
     // The key with this kid, or null.
     const Key* find_kid(std::string_view kid) const;
+    // Whether a key with this fingerprint is in the set.
+    bool has_fingerprint(std::string_view fingerprint) const;
 
   private:
     void add(Key key);

@@ -154,6 +154,7 @@ Verified verify(std::string_view token, const KeySet& keys, int64_t now_s, int64
     if (read.exp) claims.expires_at_s = whole_seconds(*read.exp);
     claims.alg = signer->alg;
     claims.kid = signer->kid;
+    claims.key_fingerprint = signer->fingerprint;
     return claims;
 }
 

@@ -43,6 +43,7 @@ struct Claims {
     std::optional<int64_t> expires_at_s; // exp, rounded down; nullopt: never
     Algorithm alg = Algorithm::HS256;    // of the key that verified the token
     std::string kid;                     // that key's kid, empty when it has none
+    std::string key_fingerprint;         // that key's Key::fingerprint
 };
 
 enum class Refusal {

@@ -14,7 +14,8 @@ Hub::Hub(const HubLimits& limits, metrics::Metrics& metrics)
 
 void Hub::set_limits(const HubLimits& limits, uint64_t now_ms) {
     if (limits.retry_ms != limits_.retry_ms) open_frame_ = encode_stream_open(limits.retry_ms);
-    bool rights_changed = limits.private_topics.patterns != limits_.private_topics.patterns;
+    bool rights_changed = limits.private_topics.patterns != limits_.private_topics.patterns ||
+                          limits.signing_keys != limits_.signing_keys;
     limits_ = limits;
     ring_.set_limits(limits.history_events, limits.history_bytes);
     if (rights_changed) recheck_rights(now_ms);
@@ -58,8 +59,9 @@ void Hub::deliver_to(SubscriberList& list, const net::FrameRef& frame, uint64_t 
 void Hub::deliver_to_readers(SubscriberList& list, std::string_view topic,
                              const net::FrameRef& frame, uint64_t now_ms, size_t& matched,
                              size_t& sent) {
+    uint64_t pass = ++fanout_pass_;
     for (Subscriber* s : list) {
-        if (!may_read(s, topic)) continue;
+        if (!may_read_in(s, topic, pass)) continue;
         ++matched;
         if (s->replaying_ || s->marked_for_drop_) continue;
         deliver(s, frame, now_ms);
@@ -99,7 +101,7 @@ size_t Hub::publish(const Event& event, uint64_t now_ms) {
 
 void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
     s->topics_ = std::move(subscription.topics);
-    s->read_rights_ = std::move(subscription.read_rights);
+    if (subscription.read_rights) s->read_rights_ = intern(std::move(subscription.read_rights));
     if (subscription.expires_at_ms) {
         s->expiry_pos_ = expiries_.emplace(*subscription.expires_at_ms, s);
         s->expires_ = true;
@@ -283,7 +285,7 @@ void Hub::remove(Subscriber* s) {
         expiries_.erase(s->expiry_pos_);
         s->expires_ = false;
     }
-    s->read_rights_.reset();
+    release_rights(s);
     heartbeat_.remove(s);
     --metrics_.subscribers;
     --metrics_.subscribers_by_transport[static_cast<size_t>(s->transport_)];

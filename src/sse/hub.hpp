@@ -9,6 +9,7 @@
 // a time (hub_history.cpp), then from the ring, then live.
 #pragma once
 
+#include "auth/key_set.hpp"
 #include "metrics/metrics.hpp"
 #include "net/delivery_batch.hpp"
 #include "sse/event.hpp"
@@ -47,6 +48,9 @@ struct HubLimits {
     // Topics only a subscriber whose tokens allow them may read (--private-topic). A broadcast
     // (the legacy signal) and an event without a topic are always public.
     auth::TopicRights private_topics;
+    // The keys signed tokens are checked with now; null: none. A stream whose read rights a
+    // key vouched for that is no longer here ends with ssehub.expired ("keys changed").
+    std::shared_ptr<const auth::KeySet> signing_keys;
 };
 
 class Hub {
@@ -146,9 +150,23 @@ class Hub {
     void expire_due(uint64_t now_ms);
     void end_stream(Subscriber* s, std::string_view reason, uint64_t now_ms);
     void recheck_rights(uint64_t now_ms);
+    bool keys_still_vouch(const Subscriber* s) const;
     static bool may_read(const Subscriber* s, std::string_view topic) {
         return s->read_rights_ && s->read_rights_->allows(topic);
     }
+    // may_read() within fan-out pass `pass`, answered once per shared ReadRights.
+    static bool may_read_in(const Subscriber* s, std::string_view topic, uint64_t pass) {
+        const ReadRights* r = s->read_rights_.get();
+        if (!r) return false;
+        if (r->memo_event != pass) {
+            r->memo_allows = r->allows(topic);
+            r->memo_event = pass;
+        }
+        return r->memo_allows;
+    }
+    // One ReadRights per distinct grant (topics and keys), shared by the streams holding it.
+    std::shared_ptr<const ReadRights> intern(std::shared_ptr<const ReadRights> rights);
+    void release_rights(Subscriber* s);
     void continue_replay(Subscriber* s, uint64_t now_ms);
     void continue_paging(Subscriber* s, bool store_end, uint64_t now_ms);
     void fetch_page(Subscriber* s, bool first);
@@ -179,6 +197,10 @@ class Hub {
     std::vector<Subscriber*> parked_;     // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
     std::multimap<uint64_t, Subscriber*> expiries_; // by loop time of token expiry
+    // intern(): each distinct grant once, by its topics and keys; an entry goes with the last
+    // stream holding it (release_rights), so a hostile client's tokens cannot grow it alone.
+    std::unordered_map<std::string, std::weak_ptr<const ReadRights>> rights_;
+    uint64_t fanout_pass_ = 0;      // numbers deliver_to_readers() passes for ReadRights' memo
     TopicTally tally_;              // while watched_until_ms_ is ahead (hub_topics.cpp)
     uint64_t watched_until_ms_ = 0; // 0: nobody watches
     net::FrameRef open_frame_;

@@ -35,15 +35,60 @@ void Hub::expire_due(uint64_t now_ms) {
     }
 }
 
+namespace {
+
+// What makes two grants the same: their patterns and keys, in order, each item prefixed by its
+// length, so two different grants never give the same key.
+std::string grant_key(const ReadRights& r) {
+    std::string key;
+    for (const auto* list : {&r.topics.patterns, &r.signing_keys}) {
+        key += std::to_string(list->size()) + ':';
+        for (const std::string& item : *list)
+            key += std::to_string(item.size()) + ':' + item;
+    }
+    return key;
+}
+
+} // namespace
+
+std::shared_ptr<const ReadRights> Hub::intern(std::shared_ptr<const ReadRights> rights) {
+    std::weak_ptr<const ReadRights>& slot = rights_[grant_key(*rights)];
+    if (auto shared = slot.lock()) return shared;
+    slot = rights;
+    return rights;
+}
+
+void Hub::release_rights(Subscriber* s) {
+    if (!s->read_rights_) return;
+    // The last holder: the pool's entry would point at nothing once this goes.
+    if (s->read_rights_.use_count() == 1) rights_.erase(grant_key(*s->read_rights_));
+    s->read_rights_.reset();
+}
+
+// A key is gone when the set no longer holds it; then the rights it vouched for are gone too,
+// for a token without exp as for any other (rotating keys keeps the ones still listed).
+bool Hub::keys_still_vouch(const Subscriber* s) const {
+    if (!s->read_rights_) return true;
+    const auth::KeySet* keys = limits_.signing_keys.get();
+    return std::all_of(s->read_rights_->signing_keys.begin(), s->read_rights_->signing_keys.end(),
+                       [&](const std::string& fp) { return keys && keys->has_fingerprint(fp); });
+}
+
 void Hub::recheck_rights(uint64_t now_ms) {
     {
         net::DeliveryBatchScope pass(batch_);
         for (Subscriber* s : filtered_) {
+            if (!keys_still_vouch(s)) {
+                end_stream(s, "keys changed", now_ms);
+                continue;
+            }
             bool allowed = std::all_of(s->topics_.begin(), s->topics_.end(), [&](auto& topic) {
                 return !is_private(topic) || may_read(s, topic);
             });
             if (!allowed) end_stream(s, "private topics changed", now_ms);
         }
+        for (Subscriber* s : all_)
+            if (!keys_still_vouch(s)) end_stream(s, "keys changed", now_ms);
     }
     drop_marked();
 }

@@ -7,6 +7,7 @@
 #include "metrics/metrics.hpp"
 #include "net/frame.hpp"
 #include "sse/event_id.hpp"
+#include "sse/subscription.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -45,7 +46,7 @@ class Subscriber {
 
     std::vector<std::string> topics_; // empty: every event
     // Private topics it may read (from its tokens); null: none.
-    std::shared_ptr<const auth::TopicRights> read_rights_;
+    std::shared_ptr<const ReadRights> read_rights_;
     // Its place in the hub's expiry list while expires_ (its token has an exp).
     std::multimap<uint64_t, Subscriber*>::iterator expiry_pos_{};
     bool expires_ = false;

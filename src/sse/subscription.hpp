@@ -13,12 +13,27 @@
 
 namespace ssehub::sse {
 
+// The private topics a stream's tokens let it read, and which keys vouched for that: a reload
+// that drops one of those keys ends the stream (Hub::recheck_rights).
+struct ReadRights {
+    auth::TopicRights topics;
+    std::vector<std::string> signing_keys; // auth::Key::fingerprint of each token's key
+
+    bool allows(std::string_view topic) const { return topics.allows(topic); }
+
+    // The hub shares one ReadRights between the streams whose tokens grant the same (Hub::add
+    // interns them), and fan-out remembers the answer for the event it is delivering: ten
+    // thousand readers with the same rights cost one pattern match per event, not 10 000.
+    mutable uint64_t memo_event = 0; // Hub's fan-out pass the answer is for; 0: none
+    mutable bool memo_allows = false;
+};
+
 struct Subscription {
     std::vector<std::string> topics;   // empty: every event it may read
     std::optional<std::string> resume; // the raw Last-Event-ID
     // The private topics its tokens let it read (HubLimits::private_topics); null: none, so it
     // gets public events only. Shared, read-only: the hub keeps it for the stream's life.
-    std::shared_ptr<const auth::TopicRights> read_rights;
+    std::shared_ptr<const ReadRights> read_rights;
     // Loop time (ms) at which the first of its tokens expires: the stream then ends with
     // ssehub.expired. Nullopt: never.
     std::optional<uint64_t> expires_at_ms;

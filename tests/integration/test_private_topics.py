@@ -89,6 +89,36 @@ class PrivateTopicsTest(HubTestCase):
         self.assert_next_event(alice, "e", "public")
         self.assert_nothing_broadcast(hub, anyone, alice)
 
+    def test_readers_sharing_a_grant_each_get_exactly_their_events(self):
+        # The hub shares one grant between streams whose tokens allow the same and answers it
+        # once per event: readers of different grants must still be told apart, also after
+        # some leave and others come.
+        hub = self.hub()
+        alices = [self.subscribe(hub.addr, headers=bearer(token(["todo/alice"])))
+                  for _ in range(3)]
+        bobs = [self.subscribe(hub.addr, headers=bearer(token(["todo/bob"]))) for _ in range(2)]
+        star = self.subscribe(hub.addr, headers=bearer(token(["todo/*"])))
+        self.publish_ok(hub, "todo/alice", "a1")
+        self.publish_ok(hub, "todo/bob", "b1")
+        for c in alices:
+            self.assert_next_event(c, "e", "a1")
+        for c in bobs:
+            self.assert_next_event(c, "e", "b1")
+        self.assertEqual([e.data for e in star.next_events(2)], ["a1", "b1"])
+        alices.pop().close()
+        bobs.pop().close()
+        wait_until(lambda: metrics(hub.addr)["ssehub_subscribers"] == 4, timeout=5)
+        alices.append(self.subscribe(hub.addr, headers=bearer(token(["todo/alice"]))))
+        bobs.append(self.subscribe(hub.addr, headers=bearer(token(["todo/bob"]))))
+        self.publish_ok(hub, "todo/bob", "b2")
+        self.publish_ok(hub, "todo/alice", "a2")
+        for c in alices:
+            self.assert_next_event(c, "e", "a2")
+        for c in bobs:
+            self.assert_next_event(c, "e", "b2")
+        self.assertEqual([e.data for e in star.next_events(2)], ["b2", "a2"])
+        self.assert_nothing_broadcast(hub, star, *(alices + bobs))
+
     def test_a_filtered_private_topic_needs_a_token_that_names_it(self):
         hub = self.hub()
         r = self.assert_refused(hub, "/events?topic=todo/alice", 401, challenge="Bearer")
@@ -378,7 +408,7 @@ class PrivateTopicsTest(HubTestCase):
         self.publish_ok(hub, "alerts", "still here")
         self.assert_next_event(allowed, "e", "still here")
 
-    def test_sighup_rotates_keys_without_dropping_anyone(self):
+    def test_sighup_rotates_keys_and_revokes_the_dropped_ones(self):
         old, new = self.secret_file, os.path.join(self.dir, "new-secret")
         new_secret = b"another-secret-of-at-least-32-bytes!!"
         with open(new, "wb") as f:
@@ -408,21 +438,30 @@ class PrivateTopicsTest(HubTestCase):
         keys("k2=" + new, "k1=" + old)
         hub.signal(signallib.SIGHUP)
         reloaded(1)
-        self.subscribe(hub.addr, "/events?topic=todo/a", headers=bearer(signed("k2", new_secret)))
+        after = self.subscribe(hub.addr, "/events?topic=todo/a",
+                               headers=bearer(signed("k2", new_secret)))
         self.subscribe(hub.addr, "/events?topic=todo/a", headers=bearer(signed("k1", SECRET)))
-        # Drop the old: new requests with it are refused; the stream it opened goes on.
+        self.publish_ok(hub, "todo/a", "both keys")
+        self.assert_next_event(before, "e", "both keys")
+        self.assert_next_event(after, "e", "both keys")
+        # Drop the old: new requests with it are refused, and the streams it vouched for end
+        # (a token without exp would read on for ever after its key was revoked).
         keys("k2=" + new)
         hub.signal(signallib.SIGHUP)
         reloaded(2)
         r = self.assert_refused(hub, "/events?topic=todo/a", 401, bearer(signed("k1", SECRET)))
         self.assertIn(b"names no key", r.body)
+        ended = before.next_event(timeout=5)
+        self.assertEqual(ended.type, "ssehub.expired")
+        self.assertEqual(json.loads(ended.data)["reason"], "keys changed")
+        before.wait_closed()
         # A key file that cannot be read keeps the whole old configuration.
         keys("k2=" + os.path.join(self.dir, "missing"))
         hub.signal(signallib.SIGHUP)
         hub.wait_for_log("reload failed, keeping the old configuration")
         self.subscribe(hub.addr, "/events?topic=todo/a", headers=bearer(signed("k2", new_secret)))
         self.publish_ok(hub, "todo/a", "after three reloads")
-        self.assert_next_event(before, "e", "after three reloads")
+        self.assert_next_event(after, "e", "after three reloads")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ void publish(Hub& hub, uint64_t ms) {
 }
 
 struct Fixture {
-    Fixture() : hub(HubLimits{3, 1u << 20, 1u << 20, 3000, 15000, {}}, metrics) {
+    Fixture() : hub(HubLimits{3, 1u << 20, 1u << 20, 3000, 15000, {}, nullptr}, metrics) {
         hub.set_history(&store);
     }
     ssehub::metrics::Metrics metrics;
