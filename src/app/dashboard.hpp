@@ -15,6 +15,7 @@ namespace ssehub::app {
 // Whether `path` is the dashboard's, when it is on; otherwise it is 404 like any unknown path.
 bool is_dashboard_path(const Settings& settings, std::string_view path);
 // Answers a request for a dashboard path (is_dashboard_path).
-void handle_dashboard(Responder& c, const Request& req, Application& app, const Params& params);
+void handle_dashboard(Responder& transport, const Request& req, Application& app,
+                      const Params& params);
 
 } // namespace ssehub::app

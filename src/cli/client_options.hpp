@@ -82,6 +82,6 @@ inline constexpr int exit_token_expired = 3;
 
 // Runs the chosen command; returns the exit status (0 ok, 1 runtime failure, 2 usage error,
 // exit_token_expired).
-int run_client_command(const ClientOptions& options);
+int run_client_command(const ClientOptions& given);
 
 } // namespace ssehub::cli

@@ -15,9 +15,9 @@ struct BearerChallenge {
     std::string description; // error_description; empty: none given
 };
 
-// The Bearer challenge in a WWW-Authenticate value, or nullopt when it holds none. Reads
+// The Bearer challenge in a WWW-Authenticate `value`, or nullopt when it holds none. Reads
 // auth-params of the form name="quoted" or name=token, in any order.
-std::optional<BearerChallenge> parse_bearer_challenge(std::string_view www_authenticate);
+std::optional<BearerChallenge> parse_bearer_challenge(std::string_view value);
 
 // "401 the token was refused (invalid_token): token expired at 1767225600" and the like: the
 // status, what the challenge means for the user, and the hub's reason (`body_line`, the first

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import signal as signallib
 import socket
@@ -373,6 +374,42 @@ class PrivateTopicsTest(HubTestCase):
             self.assertNotIn(bit, log)
 
     @requires(h2_offered(), "ssehub built without TLS or nghttp2")
+    def test_every_status_as_curl_sees_it(self):
+        # The statuses and challenges of the man page, through a real client (HTTP/1.1).
+        hub = self.hub()
+        base = "http://%s:%d" % hub.addr
+
+        def curl(path, *extra):
+            r = subprocess.run(["curl", "-sS", "-i", "--max-time", "5", "-o", "-", *extra,
+                                base + path], capture_output=True, timeout=10)
+            head, _, body = r.stdout.decode().partition("\r\n\r\n")
+            status = int(head.split(" ", 2)[1])
+            challenge = re.search(r"(?im)^www-authenticate: (.*)\r?$", head)
+            return status, challenge.group(1).strip() if challenge else None, body
+
+        def auth(tok):
+            return ("-H", "Authorization: Bearer " + tok)
+
+        self.assertEqual(curl("/events?topic=todo/alice")[:2], (401, "Bearer"))
+        status, challenge, body = curl("/events?topic=todo/alice",
+                                       *auth(token(["todo/*"], ttl=-5)))
+        self.assertEqual(status, 401)
+        self.assertTrue(challenge.startswith('Bearer error="invalid_token", error_description="'))
+        self.assertIn("expired", challenge)
+        status, challenge, _ = curl("/events?topic=todo/alice", *auth(token(["todo/bob"])))
+        self.assertEqual((status, challenge), (403, 'Bearer error="insufficient_scope"'))
+        publish_args = ("-d", "event=e&topic=todo/alice&data=x")
+        self.assertEqual(curl("/publish", *publish_args, *auth(token(publish=["todo/*"])))[0],
+                         202)
+        self.assertEqual(curl("/publish", *publish_args, *auth(token(publish=["todo/bob"])))[:2],
+                         (403, 'Bearer error="insufficient_scope"'))
+        self.assertEqual(curl("/publish", *publish_args, *auth("junk.junk.junk"))[0], 401)
+        # A subscription that may read it answers 200 and streams (curl stops it after 1 s).
+        r = subprocess.run(["curl", "-sS", "-N", "--max-time", "1", "-o", "/dev/null", "-w",
+                            "%{http_code}", *auth(token(["todo/alice"])),
+                            base + "/events?topic=todo/alice"], capture_output=True, timeout=10)
+        self.assertEqual(r.stdout.decode(), "200")
+
     def test_http2_over_tls_applies_the_same_rules(self):
         cert = Certificate()
         self.addCleanup(cert.cleanup)
