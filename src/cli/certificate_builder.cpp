@@ -110,15 +110,6 @@ int64_t unix_time(const ASN1_TIME* t) {
     return static_cast<int64_t>(timegm(&tm));
 }
 
-std::string date_text(int64_t s) {
-    std::time_t t = static_cast<std::time_t>(s);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
 void set_names(X509_NAME* name, const std::string& common_name) {
     auto add = [name](const char* field, const std::string& value) {
         if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
@@ -268,6 +259,15 @@ CertificateFacts certificate_facts(const std::string& pem) {
     }
     facts.not_after_s = unix_time(X509_get0_notAfter(cert.get()));
     return facts;
+}
+
+std::string date_text(int64_t s) {
+    std::time_t t = static_cast<std::time_t>(s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return buf;
 }
 
 } // namespace ssehub::cli

@@ -44,6 +44,9 @@ IssuedPem make_certificate_authority(const std::string& common_name, int64_t now
 IssuedPem make_server_certificate(const IssuedPem& ca, const std::vector<std::string>& hosts,
                                   int64_t now_s, uint32_t days);
 
+// "2026-12-05 10:55 UTC": a certificate's time as the command prints it.
+std::string date_text(int64_t s);
+
 // Facts of the first certificate in `pem`. Throws std::runtime_error if there is none.
 CertificateFacts certificate_facts(const std::string& pem);
 

@@ -63,19 +63,10 @@ std::optional<FileOwner> owner_for(const std::string& dir) {
     return FileOwner{st.st_uid, st.st_gid};
 }
 
-std::string day_text(int64_t s) {
-    std::time_t t = static_cast<std::time_t>(s);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
 // "ssehub local CA on NAME YYYY-MM-DD": the name a person finds in a browser's list of
 // authorities, unique enough to tell this CA from one made elsewhere or earlier.
 std::string ca_common_name(int64_t now_s) {
-    std::string date = day_text(now_s).substr(0, 10);
+    std::string date = date_text(now_s).substr(0, 10);
     std::string head = "ssehub local CA on ";
     std::string name = machine_name();
     if (name.empty()) name = "this machine";
@@ -120,14 +111,14 @@ std::string instructions(const Paths& p, const IssuedPem& ca, bool made_ca, bool
     std::string out;
     out += std::string(made_ca ? "Made a new" : "Kept the") + " certificate authority " +
            p.ca_cert + " (key " + p.ca_key + "):\n";
-    out += "  " + ca_facts.subject + ", valid until " + day_text(ca_facts.not_after_s) + "\n";
+    out += "  " + ca_facts.subject + ", valid until " + date_text(ca_facts.not_after_s) + "\n";
     out += "  SHA-256 fingerprint " + ca_facts.fingerprint + "\n";
     if (!made_ca)
         out += "  Browsers that trust it trust the new server certificate too (--new-ca "
                "replaces it).\n";
     out += "Made the server certificate " + p.server_cert + " (key " + p.server_key + "):\n";
     out += "  for " + joined(hosts) + "\n";
-    out += "  valid until " + day_text(cert.not_after_s) + ", serial " + cert.serial_hex + "\n";
+    out += "  valid until " + date_text(cert.not_after_s) + ", serial " + cert.serial_hex + "\n";
     out += "\nTurn on the TLS listener (HTTP/2) with these options of ssehub serve:\n";
     out += "  --listen tls:0.0.0.0:8443 --tls-cert " + shell_word(p.server_cert) + " --tls-key " +
            shell_word(p.server_key) + "\n";
