@@ -16,7 +16,7 @@ bool is_unreserved(unsigned char c) {
 
 // 'text' for a message. Built by appending: GCC 12 at -O3 misreads "'" + std::string(...) as
 // an overlapping copy (-Wrestrict, a false positive).
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
     std::string out = "'";
     out += text;
     out += '\'';
@@ -54,14 +54,14 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     }
     constexpr std::string_view scheme = "http://";
     if (!text.starts_with(scheme)) {
-        error = quoted(text) + " is not http://HOST[:PORT] or unix:/path";
+        error = in_quotes(text) + " is not http://HOST[:PORT] or unix:/path";
         return std::nullopt;
     }
     // The host and path go into the request line and the Host header: the base parser refuses
     // a space, CR, LF or any other control byte there, which would split or forge them.
     auto parsed = base::parse_url(text);
     if (auto* reason = std::get_if<std::string>(&parsed)) {
-        error = quoted(printable(text)) + ": " + *reason;
+        error = in_quotes(printable(text)) + ": " + *reason;
         return std::nullopt;
     }
     auto& parts = std::get<base::Url>(parsed);
@@ -72,7 +72,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         return std::nullopt;
     }
     if (parts.port == 0) {
-        error = quoted(text) + ": port 0 is not a port to connect to";
+        error = in_quotes(text) + ": port 0 is not a port to connect to";
         return std::nullopt;
     }
     std::string_view path = parts.path;
