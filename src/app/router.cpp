@@ -4,6 +4,7 @@
 #include "app/application.hpp"
 
 #include "app/access_rules.hpp"
+#include "app/bridge_page.hpp"
 #include "app/dashboard.hpp"
 #include "app/form_decoding.hpp"
 #include "app/publish_body.hpp"
@@ -237,6 +238,10 @@ void Application::route(Responder& c, const Request& req) {
             c.respond(200, "text/plain; version=0.0.4; charset=utf-8",
                       app.metrics().render(app.now_ms()));
         }
+        return;
+    }
+    if (path == "/ssehub-bridge.html") {
+        handle_bridge_page(c, req, app, *params);
         return;
     }
     if (path == "/ssehub.js") {

@@ -21,5 +21,10 @@ std::string_view ssehub_js();
 // src/web/dashboard.html, GET /ssehub/dashboard (--dashboard on): plots the figures it polls
 // from /ssehub/dashboard/data each second, on canvases of its own (no chart library).
 std::string_view dashboard_html();
+// src/web/bridge.html, GET /ssehub-bridge.html?origin=O: the hidden page /ssehub.js embeds in
+// pages of other origins; it loads /ssehub.js, which relays the shared stream to that page. Its
+// <html> element carries empty data-origin, data-allowed, data-credentials and data-reason
+// attributes that the hub fills in for O.
+std::string_view bridge_html();
 
 } // namespace ssehub::web
