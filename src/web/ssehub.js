@@ -1,27 +1,39 @@
-/* ssehub.js: one event stream per browser for every tab of a page's origin. Served by ssehub.
+/* ssehub.js: one event stream per browser for every page of a host, whatever its port. Served
+ * by ssehub.
  *
  *   <script src="https://hub.example:8443/ssehub.js"></script>
  *   const sub = ssehub.subscribe(["todo", "chat"], ev => console.log(ev.type, ev.data, ev.topic));
  *   sub.close();
  *   // private topics: a token (or a function giving one, called again to renew it)
  *   ssehub.subscribe(["todo/alice"], onEvent, { token: () => getToken(), onError: console.error });
+ *   // a page rendered at event id X gets everything after it
+ *   ssehub.subscribe("todo", onEvent, { since: X });
  *
  * Browsers open at most six HTTP/1.1 connections per host; an EventSource per tab uses one
- * each. Here the tabs share one stream: a SharedWorker holds it when the script comes from the
- * page's own origin; otherwise one tab is elected leader (Web Locks, or BroadcastChannel
- * heartbeats where locks are unavailable) and passes events on over a BroadcastChannel. The
- * stream asks for the union of every tab's topics, with every tab's token (the hub unions
- * their rights); each tab gets what it subscribed to. When the holder goes away another takes
- * over and resumes after the last event id it saw, so nothing is lost, and ids already seen
- * are skipped, so nothing arrives twice. When a token expires (ssehub.expired) the holder asks
- * the tabs for fresh ones and resumes the same way. An event with no topic (a legacy ?signal=
- * broadcast, say) reaches every subscription. No dependencies.
+ * each. Here the pages share one stream, held by a SharedWorker of the hub's origin: pages of
+ * that origin reach it directly, pages of other origins through a hidden frame of the hub's,
+ * /ssehub-bridge.html, that relays with postMessage (the browser keeps one worker per site, so
+ * pages on every port of the hub's host share it; a page of another site gets a worker, and a
+ * stream, of its own). Where the bridge is not available, one tab of the page's origin is
+ * elected leader (Web Locks, or BroadcastChannel heartbeats where locks are unavailable) and
+ * passes events on over a BroadcastChannel. The stream asks for the union of every page's
+ * topics; each page gets what it subscribed to. Tokens are not shared across origins: the
+ * pages of an origin that uses them read a stream of their own. The holder knows the last id
+ * each subscription got: when it goes away another takes over and resumes from there, and a
+ * reloaded page (sessionStorage) or one rendered at an id (`since`) makes the stream go back,
+ * so nothing is lost, and nothing arrives twice. When a token expires (ssehub.expired) the
+ * holder asks the tabs for fresh ones and resumes the same way. An event with no topic (a
+ * legacy ?signal= broadcast, say) reaches every subscription. No dependencies.
  */
 (function () {
   'use strict';
 
   var MAX_TOKENS = 8;          // the hub takes at most 8 access_token parameters on a request
   var RENEW_WAIT_MS = 10000;   // how long the holder waits for the tabs' fresh tokens
+  var BRIDGE_WAIT_MS = 5000;   // how long a page waits for the hub's bridge to answer
+  var BRIDGE_LOAD_GRACE_MS = 1000; // after the bridge's frame loaded (an error page, say)
+  var MAX_SUBS = 256, MAX_TOPICS = 256, MAX_TEXT = 16384; // what a page may ask the worker for
+  var ID = /^\d{1,20}-\d{1,20}$/; // the hub's event ids: "<ms>-<seq>"
 
   // ---- helpers shared by pages and the worker ---------------------------------------------
   function newer(a, b) { // event ids are "<ms>-<seq>"
@@ -55,21 +67,65 @@
   function later(fn) { setTimeout(fn, 0); }
 
   // ---- one text/event-stream over fetch: parses every field, resumes by the last id --------
-  // It reads for "clients": every subscription of every tab, {key: {topics, tokens, cred,
-  // renews}}, and asks the hub for the union of their topics with all their tokens. hooks:
-  // event(ev); refused(key, message) when the hub refuses a subscription for good; renew()
-  // when tokens must be fetched again (then resume() once they are in).
+  // It reads for "clients": every subscription of every page it serves, {key: {topics, tokens,
+  // cred, renews, since}}, and asks the hub for the union of their topics with all their
+  // tokens. It keeps each client's position (the last id it was passed) and hands an event to
+  // the clients that want it and have not had it yet: a client that comes with `since` older
+  // than the stream makes the stream go back there, and the others skip what they had. hooks:
+  // event(ev, keys); refused(key, message) when the hub refuses a subscription for good;
+  // renew() when tokens must be fetched again (then resume() once they are in).
   function EventReader(base, hooks) {
-    this.base = base; this.hooks = hooks; this.clients = {}; this.refused = {};
+    this.base = base; this.hooks = hooks; this.clients = {}; this.refused = {}; this.pos = {};
     this.plan = null; this.sig = ''; this.paused = false; this.renewed = false;
     this.lastId = ''; this.retry = 3000; this.ctrl = null; this.timer = 0; this.gen = 0;
   }
-  EventReader.prototype.want = function (clients, lastId) {
-    if (lastId && (!this.lastId || newer(lastId, this.lastId))) this.lastId = lastId;
+  EventReader.prototype.want = function (clients) {
+    var self = this, rewind = '';
+    Object.keys(clients).forEach(function (k) {
+      if (k in self.pos) return;
+      var since = clients[k].since || '';
+      self.pos[k] = since || self.lastId; // no since: from what the stream reads next
+      if (since && (!self.lastId || newer(self.lastId, since)) && (!rewind || newer(rewind, since))) rewind = since;
+    });
+    for (var k in this.pos) if (!clients[k]) delete this.pos[k];
     this.clients = clients;
-    for (var k in this.refused) if (!clients[k]) delete this.refused[k];
-    this.replan(false);
+    for (var r in this.refused) if (!clients[r]) delete this.refused[r];
+    if (rewind) this.lastId = rewind;
+    this.replan(!!rewind);
   };
+  // Where each client is: the ids a new holder of the stream must resume each from.
+  EventReader.prototype.position = function (key) { return this.pos[key] || ''; };
+  // Which clients an event goes to. ssehub.gap (no id) goes to those that missed something.
+  EventReader.prototype.route = function (ev) {
+    var self = this, keys = [], gap = ev.type === 'ssehub.gap' ? gapOf(ev.data) : null;
+    Object.keys(this.clients).forEach(function (k) {
+      if (self.refused[k]) return;
+      var at = self.pos[k] || '';
+      if (gap) {
+        if (gap(at)) keys.push(k);
+        return;
+      }
+      if (ev.id) {
+        if (at && !newer(ev.id, at)) return; // had it
+        self.pos[k] = ev.id;
+      }
+      if (wants(self.clients[k].topics, ev)) keys.push(k);
+    });
+    if (keys.length) this.hooks.event(ev, keys);
+  };
+  // ssehub.gap's data -> whether a client at position `at` missed events: when the hub could
+  // not resume from the id asked for, a client at that id or before it did, and so did one
+  // behind the oldest retained event; "unknown" (an id of an earlier run) reaches every client
+  // that had a position. A client with no position yet had nothing to miss.
+  function gapOf(data) {
+    var g = {};
+    try { g = JSON.parse(data) || {}; } catch (e) { /* a gap all the same */ }
+    return function (at) {
+      if (!at) return false;
+      if (g.reason !== 'too_old' || typeof g.requested !== 'string') return true;
+      return !newer(at, g.requested) || (typeof g.oldest === 'string' && newer(g.oldest, at));
+    };
+  }
   EventReader.prototype.replan = function (force) {
     var self = this, lists = [], tokens = [], cred = false, keys = [];
     // The hub counts the token cookie too: with credentials, one place fewer for the others.
@@ -104,7 +160,8 @@
     this.ctrl = null;
   };
   EventReader.prototype.stop = function () {
-    this.halt(); this.clients = {}; this.refused = {}; this.plan = null; this.sig = ''; this.paused = false;
+    this.halt(); this.clients = {}; this.refused = {}; this.pos = {}; this.plan = null; this.sig = '';
+    this.paused = false;
   };
   EventReader.prototype.restart = function (delay) {
     var self = this;
@@ -252,8 +309,8 @@
       // The hub's own notice, handled here: the pages never see it.
       if (this.type === 'ssehub.expired') this.r.expired(this.data.slice(0, -1));
       else {
-        this.r.hooks.event({ type: this.type || 'message', data: this.data.slice(0, -1),
-                             id: this.id || '', topic: this.topic });
+        this.r.route({ type: this.type || 'message', data: this.data.slice(0, -1),
+                       id: this.id || '', topic: this.topic });
       }
     }
     this.reset();
@@ -261,14 +318,15 @@
 
   // The holder's side of a renewal: it asked the tabs that renew their tokens for fresh ones,
   // and resumes the reader once each has answered (or RENEW_WAIT_MS passed, or it went away).
-  function Renewals(reader) { this.reader = reader; this.gen = 0; this.pending = null; this.timer = 0; }
-  Renewals.prototype.start = function (tabs) {
-    var self = this, gen = ++this.gen;
+  // gen: unique among one holder's renewals, so that an answer finds its own.
+  function Renewals(reader) { this.reader = reader; this.gen = -1; this.pending = null; this.timer = 0; }
+  Renewals.prototype.start = function (tabs, gen) {
+    var self = this;
+    this.gen = gen;
     this.pending = {};
     tabs.forEach(function (t) { self.pending[t] = true; });
     clearTimeout(this.timer);
     this.timer = setTimeout(function () { if (gen === self.gen) self.done(); }, tabs.length ? RENEW_WAIT_MS : 0);
-    return gen;
   };
   Renewals.prototype.answer = function (tab, gen) {
     if (!this.pending || gen !== this.gen) return;
@@ -276,80 +334,257 @@
     if (!Object.keys(this.pending).length) this.done();
   };
   Renewals.prototype.gone = function (tab) { this.answer(tab, this.gen); };
+  Renewals.prototype.stop = function () { clearTimeout(this.timer); this.pending = null; this.gen = -1; };
   Renewals.prototype.done = function () {
-    clearTimeout(this.timer); this.pending = null; this.gen++;
+    this.stop();
     this.reader.resume();
   };
   function splitKey(key) { var i = key.indexOf(':'); return [key.slice(0, i), key.slice(i + 1)]; }
-  function anyRenews(list) { return list.some(function (s) { return s.renews; }); }
+  function copyWith(o, extra) {
+    var c = {}, k;
+    for (k in o) c[k] = o[k];
+    for (k in extra) c[k] = extra[k];
+    return c;
+  }
+  // Keys "tab:sub" -> {tab: [sub, ...]}.
+  function byTab(keys) {
+    var to = {};
+    keys.forEach(function (k) { var s = splitKey(k); (to[s[0]] = to[s[0]] || []).push(s[1]); });
+    return to;
+  }
 
-  // ---- inside the SharedWorker: one reader for every connected tab --------------------------
-  if (typeof SharedWorkerGlobalScope !== 'undefined' && self instanceof SharedWorkerGlobalScope) {
-    var ports = [], nextPort = 1;
-    var find = function (id) { return ports.filter(function (p) { return p.id === id; })[0]; };
-    var shared = new EventReader(new URL('.', self.location.href).href, {
-      event: function (ev) {
-        ports.forEach(function (p) { if (p.topics && wants(p.topics, ev)) p.port.postMessage({ op: 'event', ev: ev }); });
-      },
-      refused: function (key, message) {
-        var k = splitKey(key), p = find(k[0]);
-        if (p) p.port.postMessage({ op: 'refused', sub: k[1], message: message });
-      },
+  // ---- the holder's streams (a SharedWorker's, a leader tab's or a lone tab's) --------------
+  // Pages share one stream unless tokens are involved: the pages of an origin that holds a
+  // token (or sends the hub's cookie) read a stream of their own, so that no page gets events
+  // only another origin's token lets through; the pages of every other origin share "public".
+  // Clients are keyed "tab:sub" and carry their page's origin. hooks: event(ev, keys),
+  // refused(key, message), renew(gen, tabs): ask those tabs for fresh tokens, then answer().
+  function Streams(base, hooks) { this.base = base; this.hooks = hooks; this.groups = {}; this.gen = 0; }
+  Streams.prototype.want = function (clients) {
+    var self = this, own = {}, byGroup = {};
+    Object.keys(clients).forEach(function (k) {
+      if (clients[k].tokens.length || clients[k].cred) own[clients[k].origin] = true;
+    });
+    Object.keys(clients).forEach(function (k) {
+      var c = clients[k], g = own[c.origin] ? 'origin ' + c.origin : 'public', was = self.groupOf(k);
+      // A subscription that moves to another stream goes on there from where it was.
+      if (was && was !== g) c = copyWith(c, { since: self.groups[was].reader.position(k) || c.since });
+      (byGroup[g] = byGroup[g] || {})[k] = c;
+    });
+    Object.keys(this.groups).forEach(function (g) {
+      if (byGroup[g]) return;
+      self.groups[g].reader.stop();
+      self.groups[g].renewals.stop();
+      delete self.groups[g];
+    });
+    Object.keys(byGroup).forEach(function (g) { self.group(g).reader.want(byGroup[g]); });
+  };
+  Streams.prototype.groupOf = function (key) {
+    for (var g in this.groups) if (key in this.groups[g].reader.clients) return g;
+    return '';
+  };
+  Streams.prototype.group = function (g) {
+    var self = this, found = this.groups[g];
+    if (found) return found;
+    var reader = new EventReader(this.base, {
+      event: function (ev, keys) { self.hooks.event(ev, keys); },
+      refused: function (key, message) { self.hooks.refused(key, message); },
       renew: function () {
-        var gen = renewals.start(ports.filter(function (p) { return anyRenews(p.subs); }).map(function (p) { return p.id; }));
-        ports.forEach(function (p) { p.port.postMessage({ op: 'renew', gen: gen }); });
+        var tabs = {};
+        Object.keys(reader.clients).forEach(function (k) {
+          if (reader.clients[k].renews) tabs[splitKey(k)[0]] = true;
+        });
+        var gen = ++self.gen;
+        found.renewals.start(Object.keys(tabs), gen);
+        self.hooks.renew(gen, Object.keys(tabs));
       }
     });
-    var renewals = new Renewals(shared);
+    found = this.groups[g] = { reader: reader, renewals: new Renewals(reader) };
+    return found;
+  };
+  Streams.prototype.answer = function (tab, gen) {
+    for (var g in this.groups) this.groups[g].renewals.answer(tab, gen);
+  };
+  Streams.prototype.gone = function (tab) {
+    for (var g in this.groups) this.groups[g].renewals.gone(tab);
+  };
+  // How many streams are open (or opening).
+  Streams.prototype.count = function () {
+    var n = 0;
+    for (var g in this.groups) if (this.groups[g].reader.plan) n++;
+    return n;
+  };
+  Streams.prototype.stop = function () { this.want({}); };
+
+  // What a page asks the holder for, as the holder takes it: well-formed entries within bounds
+  // only (through the bridge, pages of several origins talk to one worker).
+  function cleanSubs(list) {
+    var strings = function (a, most) {
+      return Array.isArray(a) && a.length <= most && a.every(function (x) {
+        return typeof x === 'string' && x.length <= MAX_TEXT;
+      }) ? a.slice() : null;
+    };
+    if (!Array.isArray(list)) return [];
+    var out = [];
+    list.slice(0, MAX_SUBS).forEach(function (s) {
+      if (!s || typeof s !== 'object' || typeof s.sub !== 'string' || s.sub.length > 32) return;
+      var topics = strings(s.topics, MAX_TOPICS), tokens = strings(s.tokens, MAX_TOKENS);
+      if (!topics || !tokens) return;
+      out.push({ sub: s.sub, topics: topics, tokens: tokens, cred: s.cred === true, renews: s.renews === true,
+                 since: typeof s.since === 'string' && ID.test(s.since) ? s.since : '' });
+    });
+    return out;
+  }
+
+  // ---- inside the SharedWorker: the streams of every page connected, directly (pages of the
+  // hub's origin) or through a bridge (pages of other origins; each bridge says whose) -------
+  if (typeof SharedWorkerGlobalScope !== 'undefined' && self instanceof SharedWorkerGlobalScope) {
+    var ports = [], nextPort = 1;
+    var byId = function (id) { return ports.filter(function (p) { return p.id === id; })[0]; };
+    var streams = new Streams(new URL('.', self.location.href).href, {
+      event: function (ev, keys) {
+        var to = byTab(keys);
+        Object.keys(to).forEach(function (id) {
+          var p = byId(id);
+          if (p) p.port.postMessage({ op: 'event', ev: ev, subs: to[id] });
+        });
+      },
+      refused: function (key, message) {
+        var k = splitKey(key), p = byId(k[0]);
+        if (p) p.port.postMessage({ op: 'refused', sub: k[1], message: message });
+      },
+      renew: function (gen, tabs) {
+        tabs.forEach(function (id) { var p = byId(id); if (p) p.port.postMessage({ op: 'renew', gen: gen }); });
+      }
+    });
     var update = function () {
       var clients = {};
       ports.forEach(function (p) {
-        p.subs.forEach(function (s) { clients[p.id + ':' + s.sub] = s; });
-        p.topics = unionOf(p.subs.map(function (s) { return s.topics; }));
+        p.subs.forEach(function (s) { clients[p.id + ':' + s.sub] = copyWith(s, { origin: p.origin }); });
       });
-      shared.want(clients);
+      streams.want(clients);
+      var pages = ports.filter(function (p) { return p.subs.length; }).length, open = streams.count();
+      ports.forEach(function (p) { p.port.postMessage({ op: 'stats', pages: pages, streams: open }); });
     };
     self.onconnect = function (e) {
-      var p = { id: String(nextPort++), port: e.ports[0], subs: [], topics: null };
+      var p = { id: String(nextPort++), port: e.ports[0], subs: [], origin: self.location.origin,
+                credentials: true, told: false };
       ports.push(p);
       p.port.onmessage = function (m) {
-        if (m.data.op === 'want') p.subs = m.data.subs;
-        else if (m.data.op === 'bye' && ports.indexOf(p) >= 0) ports.splice(ports.indexOf(p), 1);
+        var d = m.data && typeof m.data === 'object' ? m.data : {};
+        if (d.op === 'hello' && !p.told) { // a bridge, first thing: the origin of its page
+          p.told = true; p.origin = String(d.origin); p.credentials = d.credentials === true;
+          return;
+        }
+        p.told = true;
+        if (d.op === 'want') {
+          p.subs = cleanSubs(d.subs).filter(function (s) {
+            if (!s.cred || p.credentials) return true;
+            p.port.postMessage({ op: 'refused', sub: s.sub, message: 'ssehub: the hub does not accept ' +
+              'credentials from ' + p.origin + ' (CORS): withCredentials needs the hub\'s --cors-origin to name this origin' });
+            return false;
+          });
+        } else if (d.op === 'bye') {
+          if (ports.indexOf(p) >= 0) ports.splice(ports.indexOf(p), 1);
+          p.subs = [];
+        } else {
+          return;
+        }
         update();
-        if (m.data.op === 'bye') renewals.gone(p.id);
-        else if (m.data.renewed) renewals.answer(p.id, m.data.renewed);
+        if (d.op === 'bye') streams.gone(p.id);
+        else if (typeof d.renewed === 'number' && d.renewed) streams.answer(p.id, d.renewed);
       };
     };
     return;
   }
 
-  // ---- in a page ----------------------------------------------------------------------------
   var scriptUrl = (document.currentScript && document.currentScript.src) || location.href;
   var base = new URL('.', scriptUrl).href;
-  var subs = {}, nextSub = 1, seen = '', transport = null, config = { mode: 'auto' };
 
-  // Every event a tab gets passes here once: ids already seen are skipped (a new holder of the
-  // stream resumes from its own last id), then each subscription takes what it asked for.
-  function deliver(ev) {
-    if (ev.id) {
-      if (seen && !newer(ev.id, seen)) return;
-      seen = ev.id;
+  // ---- in the hub's bridge: /ssehub-bridge.html, on the hub's origin, inside a page of another
+  // origin. It joins the worker that every bridge of this site (and every page of the hub's
+  // origin) shares, says which origin it serves, and relays: the page's messages to the
+  // worker, the worker's to the page, checking the origin both ways. ---------------------------
+  var root = document.documentElement;
+  if (root && root.hasAttribute('data-ssehub-bridge')) {
+    var cfg = root.dataset, page = cfg.origin;
+    if (!page || window.parent === window) return;
+    var toPage = function (msg) { window.parent.postMessage({ ssehub: msg }, page); };
+    if (cfg.allowed !== '1') {
+      toPage({ op: 'refused', message: cfg.reason || 'ssehub: this page may not subscribe through the hub' });
+      return;
     }
-    Object.keys(subs).forEach(function (k) {
-      var s = subs[k];
-      if (s && s.ready && wants(s.topics, ev)) {
-        try { s.onEvent(ev); } catch (e) { setTimeout(function () { throw e; }); }
-      }
+    var w = null;
+    try {
+      // Where there is no SharedWorker (or the browser refuses one here), the page reads its
+      // own stream, shared among the tabs of its origin as before.
+      if (typeof SharedWorker === 'function') w = new SharedWorker(scriptUrl, { name: 'ssehub ' + base });
+    } catch (e) { w = null; }
+    if (!w) {
+      toPage({ op: 'unavailable' });
+      return;
+    }
+    w.onerror = function () { toPage({ op: 'unavailable' }); };
+    w.port.postMessage({ op: 'hello', origin: page, credentials: cfg.credentials === '1' });
+    w.port.onmessage = function (m) { toPage(m.data); };
+    addEventListener('message', function (e) {
+      var d = e.source === window.parent && e.origin === page && e.data && e.data.ssehub;
+      if (d && (d.op === 'want' || d.op === 'bye')) w.port.postMessage(d);
+    });
+    addEventListener('pagehide', function () { w.port.postMessage({ op: 'bye' }); });
+    toPage({ op: 'ready' });
+    return;
+  }
+
+  // ---- in a page ----------------------------------------------------------------------------
+  var subs = {}, nextSub = 1, lastSeen = '', transport = null, config = { mode: 'auto' };
+  var holder = { pages: 1, streams: 0 }, closedWith = '';
+
+  // The holder passes each event with the subscriptions of this page it is for (it skips, for
+  // each, what that one had already: a new holder resumes from the oldest position).
+  function deliver(ev, ids) {
+    if (ev.id && (!lastSeen || newer(ev.id, lastSeen))) lastSeen = ev.id;
+    ids.forEach(function (id) {
+      var s = subs[id];
+      if (!s || !s.ready) return;
+      if (ev.id) { s.seen = ev.id; remember(s); }
+      try { s.onEvent(ev); } catch (e) { setTimeout(function () { throw e; }); }
     });
   }
-  // What this tab asks the holder for: each subscription whose token is in.
+  // What this tab asks the holder for: each subscription whose token is in, with the id it
+  // goes on from (the last it got, or where it started: `since`, or what this tab got before
+  // a reload).
   function listing() {
     return Object.keys(subs).filter(function (k) { return subs[k].ready; }).map(function (k) {
       var s = subs[k];
       return { sub: k, topics: s.topics, tokens: s.current ? [s.current] : [], cred: s.cred,
-               renews: typeof s.token === 'function' };
+               renews: typeof s.token === 'function', since: s.seen || s.since };
     });
   }
+
+  // A reload goes on from the last id the page got, per list of topics, kept in
+  // sessionStorage (this tab's, this page origin's) and written at most four times a second.
+  var unsaved = {}, saving = 0;
+  function memoryKey(topics) { return 'ssehub ' + base + ' ' + JSON.stringify(topics.slice().sort()); }
+  function remember(s) {
+    unsaved[s.memory] = s.seen;
+    if (!saving) saving = setTimeout(save, 250);
+  }
+  function save() {
+    clearTimeout(saving); saving = 0;
+    try {
+      Object.keys(unsaved).forEach(function (k) { sessionStorage.setItem(k, unsaved[k]); });
+    } catch (e) { /* no storage here (a sandboxed frame, say): no resume across reloads */ }
+    unsaved = {};
+  }
+  function recalled(key) {
+    try {
+      var v = sessionStorage.getItem(key);
+      return v && ID.test(v) ? v : '';
+    } catch (e) { return ''; }
+  }
+  addEventListener('pagehide', save);
+
   // The hub refused a subscription for good (or its token function failed): it ends here.
   function fail(id, message) {
     var s = subs[id];
@@ -381,92 +616,174 @@
       }, function (e) {
         fail(id, 'ssehub: the token function failed: ' + (e && e.message ? e.message : e));
       });
-    })).then(function () { transport.want(listing(), renewed); });
+    })).then(function () { if (!closedWith) transport.want(listing(), renewed); });
   }
   function renewTokens(gen) {
     refresh(Object.keys(subs).filter(function (k) { return typeof subs[k].token === 'function'; }), gen);
   }
 
+  // What the worker says, directly or through the bridge.
+  function fromHolder(d) {
+    if (!d || typeof d !== 'object') return;
+    if (d.op === 'event' && d.ev && Array.isArray(d.subs)) deliver(d.ev, d.subs);
+    else if (d.op === 'refused') fail(d.sub, String(d.message));
+    else if (d.op === 'renew') renewTokens(d.gen);
+    else if (d.op === 'stats') { holder.pages = +d.pages || 0; holder.streams = +d.streams || 0; }
+  }
+
   function WorkerTransport() {
     var w = new SharedWorker(scriptUrl, { name: 'ssehub ' + base });
-    w.port.onmessage = function (m) {
-      var d = m.data;
-      if (d.op === 'event') deliver(d.ev);
-      else if (d.op === 'refused') fail(d.sub, d.message);
-      else if (d.op === 'renew') renewTokens(d.gen);
-    };
+    w.port.onmessage = function (m) { fromHolder(m.data); };
     addEventListener('pagehide', function () { w.port.postMessage({ op: 'bye' }); });
     this.want = function (list, renewed) { w.port.postMessage({ op: 'want', subs: list, renewed: renewed || 0 }); };
-    this.status = function () { return { mode: 'worker', leader: false }; };
+    this.status = function () {
+      return { mode: 'worker', via: 'direct', leader: false, pages: holder.pages, streams: holder.streams };
+    };
+  }
+
+  // A page of another origin: a hidden frame of the hub's (/ssehub-bridge.html) relays to the
+  // worker every page of the site shares. It answers "ready", "refused" (this origin may not
+  // subscribe: every subscription ends with that error) or "unavailable" (no SharedWorker
+  // there: a page of another site, or a browser without them); without an answer in
+  // BRIDGE_WAIT_MS (or soon after the frame loaded), the page reads its own stream.
+  function BridgeTransport() {
+    var hub = new URL(base).origin, frame = document.createElement('iframe');
+    var ready = false, pending = null, over = false, timer = 0;
+    frame.src = base + 'ssehub-bridge.html?origin=' + encodeURIComponent(location.origin);
+    frame.title = 'ssehub';
+    frame.tabIndex = -1;
+    frame.setAttribute('aria-hidden', 'true');
+    frame.style.display = 'none';
+    var post = function (msg) { frame.contentWindow.postMessage({ ssehub: msg }, hub); };
+    var end = function () {
+      over = true;
+      clearTimeout(timer);
+      removeEventListener('message', onMessage);
+      if (frame.parentNode) frame.parentNode.removeChild(frame);
+    };
+    var direct = function () {
+      if (over) return;
+      end();
+      transport = directTransport(config.mode === 'bridge' ? 'auto' : config.mode);
+      transport.want(listing());
+    };
+    var onMessage = function (e) {
+      if (over || e.source !== frame.contentWindow || e.origin !== hub) return;
+      var d = e.data && e.data.ssehub;
+      if (!d || typeof d !== 'object') return;
+      if (d.op === 'ready') {
+        ready = true;
+        clearTimeout(timer);
+        if (pending) post(pending);
+        pending = null;
+      } else if (d.op === 'refused' && d.sub === undefined) {
+        end();
+        closedWith = String(d.message);
+        Object.keys(subs).forEach(function (id) { fail(id, closedWith); });
+      } else if (d.op === 'unavailable') {
+        direct();
+      } else {
+        fromHolder(d);
+      }
+    };
+    addEventListener('message', onMessage);
+    timer = setTimeout(direct, BRIDGE_WAIT_MS);
+    frame.addEventListener('load', function () {
+      setTimeout(function () { if (!ready) direct(); }, BRIDGE_LOAD_GRACE_MS);
+    });
+    var attach = function () { if (!over) document.body.appendChild(frame); };
+    if (document.body) attach();
+    else document.addEventListener('DOMContentLoaded', attach);
+    addEventListener('pagehide', function () { if (ready && !over) post({ op: 'bye' }); });
+    this.want = function (list, renewed) {
+      var msg = { op: 'want', subs: list, renewed: renewed || 0 };
+      if (over) return;
+      if (ready) post(msg);
+      else pending = msg;
+    };
+    this.status = function () {
+      return { mode: 'bridge', via: 'bridge', leader: false, pages: holder.pages, streams: holder.streams };
+    };
   }
 
   function SingleTransport() {
-    var reader = new EventReader(base, {
-      event: deliver,
+    var streams = new Streams(base, {
+      event: function (ev, keys) { deliver(ev, keys.map(function (k) { return splitKey(k)[1]; })); },
       refused: function (key, message) { fail(splitKey(key)[1], message); },
-      renew: function () { renewTokens(renewals.start(['me'])); }
+      renew: function (gen) { renewTokens(gen); }
     });
-    var renewals = new Renewals(reader);
     this.want = function (list, renewed) {
       var clients = {};
-      list.forEach(function (s) { clients['me:' + s.sub] = s; });
-      reader.want(clients, seen);
-      if (renewed) renewals.answer('me', renewed);
+      list.forEach(function (s) { clients['me:' + s.sub] = copyWith(s, { origin: location.origin }); });
+      streams.want(clients);
+      if (renewed) streams.answer('me', renewed);
     };
-    this.status = function () { return { mode: 'single', leader: true }; };
+    this.status = function () {
+      return { mode: 'single', via: 'direct', leader: true, pages: 1, streams: streams.count() };
+    };
   }
 
   // One tab holds the stream and passes events on; the others listen on the channel.
   function LeaderTransport(election) {
     var me = Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
     var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = [], leader = false;
-    var reader = new EventReader(base, {
-      event: function (ev) { ch.postMessage({ op: 'event', ev: ev }); deliver(ev); },
+    var streams = new Streams(base, {
+      event: function (ev, keys) {
+        var to = byTab(keys);
+        if (Object.keys(to).some(function (t) { return t !== me; })) ch.postMessage({ op: 'event', ev: ev, to: to });
+        if (to[me]) deliver(ev, to[me]);
+      },
       refused: function (key, message) {
         var k = splitKey(key);
         if (k[0] === me) fail(k[1], message);
         else ch.postMessage({ op: 'refused', tab: k[0], sub: k[1], message: message });
       },
-      renew: function () {
-        var tabs = Object.keys(peers).filter(function (t) { return anyRenews(peers[t]); });
-        var gen = renewals.start(tabs.concat(me));
-        ch.postMessage({ op: 'renew', gen: gen });
-        renewTokens(gen);
+      renew: function (gen, tabs) {
+        ch.postMessage({ op: 'renew', gen: gen, tabs: tabs });
+        if (tabs.indexOf(me) >= 0) renewTokens(gen);
       }
     });
-    var renewals = new Renewals(reader);
+    // A new leader resumes every tab from the newest id it heard: the old leader passed each
+    // event on to all tabs at once, so what one heard, all did (tabs' own lists may be older).
+    var floor = '';
     function refresh() {
       if (!leader) return;
-      var clients = {};
-      mine.forEach(function (s) { clients[me + ':' + s.sub] = s; });
-      Object.keys(peers).forEach(function (t) {
-        peers[t].forEach(function (s) { clients[t + ':' + s.sub] = s; });
-      });
-      reader.want(clients, seen);
+      var clients = {}, add = function (t, s) {
+        var since = floor && (!s.since || newer(floor, s.since)) ? floor : s.since;
+        clients[t + ':' + s.sub] = copyWith(s, { origin: location.origin, since: since });
+      };
+      mine.forEach(function (s) { add(me, s); });
+      Object.keys(peers).forEach(function (t) { peers[t].forEach(function (s) { add(t, s); }); });
+      floor = '';
+      streams.want(clients);
     }
     function announce(renewed) { ch.postMessage({ op: 'want', tab: me, subs: mine, renewed: renewed || 0 }); }
     function lead() {
       if (leader) return;
       leader = true;
+      floor = lastSeen;
       ch.postMessage({ op: 'roll-call' });
       refresh();
     }
-    function resign() { leader = false; reader.stop(); }
+    function resign() { leader = false; streams.stop(); }
     var vote = election === 'locks' ? null : heartbeat(me, ch, lead, resign, function () { return leader; });
     ch.onmessage = function (m) {
       var d = m.data;
-      if (d.op === 'event') deliver(d.ev);
+      if (d.op === 'event') {
+        if (d.to && d.to[me]) deliver(d.ev, d.to[me]);
+        else if (d.ev.id && (!lastSeen || newer(d.ev.id, lastSeen))) lastSeen = d.ev.id;
+      }
       else if (d.op === 'want') {
         if (d.subs.length) peers[d.tab] = d.subs; else delete peers[d.tab];
         refresh();
-        if (leader && d.renewed) renewals.answer(d.tab, d.renewed);
+        if (leader && d.renewed) streams.answer(d.tab, d.renewed);
       } else if (d.op === 'bye') {
         delete peers[d.tab];
         refresh();
-        if (leader) renewals.gone(d.tab);
+        if (leader) streams.gone(d.tab);
       } else if (d.op === 'roll-call') announce();
       else if (d.op === 'refused') { if (d.tab === me) fail(d.sub, d.message); }
-      else if (d.op === 'renew') renewTokens(d.gen);
+      else if (d.op === 'renew') { if (!d.tabs || d.tabs.indexOf(me) >= 0) renewTokens(d.gen); }
       if (vote) vote(d);
     };
     addEventListener('pagehide', function () { ch.postMessage({ op: 'bye', tab: me }); });
@@ -480,9 +797,12 @@
       mine = list;
       announce(renewed);
       refresh();
-      if (leader && renewed) renewals.answer(me, renewed);
+      if (leader && renewed) streams.answer(me, renewed);
     };
-    this.status = function () { return { mode: election, leader: leader, tab: me }; };
+    this.status = function () {
+      return { mode: election, via: 'direct', leader: leader, tab: me,
+               pages: 1 + Object.keys(peers).length, streams: leader ? streams.count() : null };
+    };
   }
 
   // Leader election without Web Locks (pages that are not a secure context): the leader beats
@@ -519,48 +839,68 @@
     };
   }
 
+  // The page's own stream, shared among the tabs of its origin.
+  function directTransport(mode) {
+    if (mode === 'single' || typeof BroadcastChannel !== 'function') return new SingleTransport();
+    if (mode === 'locks' || mode === 'heartbeat') return new LeaderTransport(mode);
+    return new LeaderTransport(navigator.locks ? 'locks' : 'heartbeat');
+  }
+
   function start() {
     if (transport) return;
-    var mode = config.mode;
+    var mode = config.mode, sameOrigin = new URL(scriptUrl).origin === location.origin;
     if (mode === 'auto') {
-      var sameOrigin = new URL(scriptUrl).origin === location.origin;
-      if (typeof SharedWorker === 'function' && sameOrigin) mode = 'worker';
-      else if (typeof BroadcastChannel !== 'function') mode = 'single';
-      else mode = navigator.locks ? 'locks' : 'heartbeat';
+      if (sameOrigin) mode = typeof SharedWorker === 'function' ? 'worker' : 'direct';
+      else mode = 'bridge';
     }
+    if (mode === 'bridge' && sameOrigin) mode = 'worker'; // the page is where the bridge would be
     if (mode === 'worker') transport = new WorkerTransport();
-    else if (mode === 'single') transport = new SingleTransport();
-    else transport = new LeaderTransport(mode === 'locks' ? 'locks' : 'heartbeat');
+    else if (mode === 'bridge') transport = new BridgeTransport();
+    else transport = directTransport(mode);
+  }
+
+  function stats() {
+    var s = transport ? transport.status() : { mode: 'none', via: 'none', leader: false, pages: 0, streams: 0 };
+    s.shared = s.pages > 1;
+    s.lastEventId = lastSeen;
+    return s;
   }
 
   window.ssehub = {
     // topics: a name, a list of names, or nothing for every event. onEvent({type, data, id,
-    // topic}). options: {token, withCredentials, onError}: token is a string or a function
-    // returning one (or a Promise of one), called again when the hub says it expired;
-    // withCredentials sends the browser's cookies (the hub's --jwt-cookie); onError(err) is
-    // called once if the hub refuses this subscription (401, 403) or the token function
-    // fails, and the subscription ends. Returns {close()}.
+    // topic}). options: {token, withCredentials, onError, since}: token is a string or a
+    // function returning one (or a Promise of one), called again when the hub says it
+    // expired; withCredentials sends the browser's cookies (the hub's --jwt-cookie);
+    // onError(err) is called once if the hub refuses this subscription (401, 403, an origin
+    // the hub does not serve) or the token function fails, and the subscription ends; since:
+    // an event id (the one the page was rendered at), to get every event after it. Without
+    // since, a reloaded page goes on from the last id it got. Returns {close()}.
     subscribe: function (topics, onEvent, options) {
       options = options || {};
       if (topics == null) topics = [];
       else if (typeof topics === 'string') topics = [topics];
-      var token = options.token;
+      var token = options.token, since = options.since;
       if (token != null && typeof token !== 'string' && typeof token !== 'function') {
         throw new TypeError('ssehub.subscribe: token must be a string or a function');
       }
-      var id = String(nextSub++);
+      if (since != null && since !== '' && (typeof since !== 'string' || !ID.test(since))) {
+        throw new TypeError('ssehub.subscribe: since must be an event id such as "1764068700000-3"');
+      }
+      var id = String(nextSub++), memory = memoryKey(topics);
       subs[id] = { topics: topics.slice(), onEvent: onEvent, onError: options.onError, token: token,
-                   cred: !!options.withCredentials, current: null, ready: false };
+                   cred: !!options.withCredentials, current: null, ready: false,
+                   since: since || recalled(memory), seen: '', memory: memory };
       start();
-      refresh([id]);
+      if (closedWith) later(function () { fail(id, closedWith); });
+      else refresh([id]);
       return { close: function () { if (subs[id]) { delete subs[id]; transport.want(listing()); } } };
     },
-    // Before the first subscribe: {mode: 'auto' | 'worker' | 'locks' | 'heartbeat' | 'single'}.
+    // Before the first subscribe: {mode: 'auto' | 'bridge' | 'worker' | 'locks' | 'heartbeat' |
+    // 'single' | 'direct'}.
     configure: function (options) { if (options && options.mode) config.mode = options.mode; },
-    status: function () {
-      var s = transport ? transport.status() : { mode: 'none', leader: false };
-      s.lastEventId = seen;
-      return s;
-    }
+    // {mode, via: 'bridge' | 'direct', shared, pages (sharing the holder), streams (it reads),
+    // leader, lastEventId}.
+    stats: stats,
+    status: stats
   };
 })();

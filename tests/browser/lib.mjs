@@ -1,6 +1,8 @@
 // Helpers for the browser tests: the hub, a cross-origin page server and headless Chromium,
 // each started as a real process (or server) on loopback and stopped by PID at the end.
 // Every wait is a loop on a condition with a deadline; nothing sleeps and hopes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -341,4 +343,55 @@ export async function startChromium(extraArgs = []) {
       await close();
     },
   };
+}
+
+// ------------------------------------------------------------------ a test with a context
+
+// test(name) with a fresh browser context of state.chrome (skipped with state.skipReason);
+// body gets {context, newPage(), hub(args), pages(map)}; hubs, page servers and the context
+// end afterwards, pass or fail. An error a page raises fails the test.
+export function browserTest(state, name, body) {
+  test(name, async (t) => {
+    if (state.skipReason) {
+      t.skip(state.skipReason);
+      return;
+    }
+    const cleanups = [];
+    const pageErrors = [];
+    const context = await state.chrome.browser.newContext();
+    cleanups.push(() => context.close());
+    const ctx = {
+      context,
+      async newPage() {
+        const page = await context.newPage();
+        page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+        return page;
+      },
+      async hub(args = []) {
+        const h = new Hub({ args });
+        cleanups.push(() => h.cleanup());
+        await h.start();
+        return h;
+      },
+      async pages(map) {
+        const s = await startPageServer(map);
+        cleanups.push(() => s.close());
+        return s;
+      },
+    };
+    try {
+      await body(ctx);
+      assert.deepEqual(pageErrors, [], 'the page raised errors');
+    } finally {
+      for (const c of cleanups.reverse()) {
+        try { await c(); } catch (err) { console.error(`cleanup: ${err.message}`); }
+      }
+    }
+  });
+}
+
+// The hub is still there, and exits 0 on SIGTERM.
+export async function stopChecked(hub) {
+  assert.ok(hub.alive(), `hub died during the test:\n${hub.log.join('\n')}`);
+  assert.equal(await hub.stop(), 0, `hub exit status on SIGTERM:\n${hub.log.join('\n')}`);
 }

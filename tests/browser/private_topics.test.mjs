@@ -159,7 +159,8 @@ async function published(hub, fields) {
 
 // ------------------------------------------------------------------ (a) the cookie
 
-// Another origin's page loading the hub's script: a leader tab holds the stream (Web Locks).
+// Another origin's page loading the hub's script (through the hub's bridge unless it asks for
+// its own stream, held by a leader tab: Web Locks).
 const SITE_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>todo list</title></head><body><p>todo</p>
 <script>
@@ -181,6 +182,8 @@ browserTest('a page of another origin with the cookie token reads its private to
       { timeout: WAIT });
     await page.goto(`${site.origin}/?hub=${encodeURIComponent(h.url)}`);
     await page.waitForFunction(() => window.loaded, null, { timeout: WAIT });
+    // The page's own stream (no bridge), so that the page's request can be looked at.
+    await page.evaluate(() => window.ssehub.configure({ mode: 'direct' }));
     await subscribeIn(page, 'me', ['todo/alice', 'news'], { withCredentials: true });
 
     const sr = await streamResponse;
