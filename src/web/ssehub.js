@@ -436,6 +436,17 @@
     return out;
   }
 
+  // The subscriptions of a page whose origin may (or may not) send the hub's cookie: one that
+  // asks for it without the right is refused (tell: the page's messages) and left out.
+  function admit(list, credentials, origin, tell) {
+    return list.filter(function (s) {
+      if (!s.cred || credentials) return true;
+      tell({ op: 'refused', sub: s.sub, message: 'ssehub: the hub does not accept credentials from ' +
+             origin + ' (CORS): withCredentials needs the hub\'s --cors-origin to name this origin' });
+      return false;
+    });
+  }
+
   // ---- inside the SharedWorker: the streams of every page connected, directly (pages of the
   // hub's origin) or through a bridge (pages of other origins; each bridge says whose) -------
   if (typeof SharedWorkerGlobalScope !== 'undefined' && self instanceof SharedWorkerGlobalScope) {
@@ -478,12 +489,7 @@
         }
         p.told = true;
         if (d.op === 'want') {
-          p.subs = cleanSubs(d.subs).filter(function (s) {
-            if (!s.cred || p.credentials) return true;
-            p.port.postMessage({ op: 'refused', sub: s.sub, message: 'ssehub: the hub does not accept ' +
-              'credentials from ' + p.origin + ' (CORS): withCredentials needs the hub\'s --cors-origin to name this origin' });
-            return false;
-          });
+          p.subs = admit(cleanSubs(d.subs), p.credentials, p.origin, function (m) { p.port.postMessage(m); });
         } else if (d.op === 'bye') {
           if (ports.indexOf(p) >= 0) ports.splice(ports.indexOf(p), 1);
           p.subs = [];
@@ -504,41 +510,64 @@
   // ---- in the hub's bridge: /ssehub-bridge.html, on the hub's origin, inside a page of another
   // origin. It joins the worker that every bridge of this site (and every page of the hub's
   // origin) shares, says which origin it serves, and relays: the page's messages to the
-  // worker, the worker's to the page, checking the origin both ways. ---------------------------
+  // worker, the worker's to the page, checking the origin both ways. Without a SharedWorker,
+  // the bridges of this site elect one that reads the stream for all (the leader scheme of
+  // pages, here on the hub's origin). ------------------------------------------------------------
   var root = document.documentElement;
   if (root && root.hasAttribute('data-ssehub-bridge')) {
-    var cfg = root.dataset, page = cfg.origin;
+    var cfg = root.dataset, page = cfg.origin, credentials = cfg.credentials === '1';
     if (!page || window.parent === window) return;
     var toPage = function (msg) { window.parent.postMessage({ ssehub: msg }, page); };
     if (cfg.allowed !== '1') {
       toPage({ op: 'refused', message: cfg.reason || 'ssehub: this page may not subscribe through the hub' });
       return;
     }
-    var w = null;
+    // The page may ask for the election (tests do): #locks or #heartbeat.
+    var election = location.hash.slice(1), relay = null;
     try {
-      // Where there is no SharedWorker (or the browser refuses one here), the page reads its
-      // own stream, shared among the tabs of its origin as before.
-      if (typeof SharedWorker === 'function') w = new SharedWorker(scriptUrl, { name: 'ssehub ' + base });
-    } catch (e) { w = null; }
-    if (!w) {
-      toPage({ op: 'unavailable' });
+      if (election !== 'locks' && election !== 'heartbeat' && typeof SharedWorker === 'function') {
+        var w = new SharedWorker(scriptUrl, { name: 'ssehub ' + base });
+        w.onerror = function () { toPage({ op: 'unavailable' }); };
+        w.port.postMessage({ op: 'hello', origin: page, credentials: credentials });
+        w.port.onmessage = function (m) { toPage(m.data); };
+        relay = function (d) { w.port.postMessage(d); };
+      }
+    } catch (e) { relay = null; } // a browser that refuses one here
+    if (!relay && typeof BroadcastChannel === 'function') {
+      if (election !== 'heartbeat') election = navigator.locks ? 'locks' : 'heartbeat';
+      var tabs = new LeaderTransport(election, {
+        origin: page,
+        deliver: function (ev, ids) { toPage({ op: 'event', ev: ev, subs: ids }); },
+        fail: function (id, message) { toPage({ op: 'refused', sub: id, message: message }); },
+        renew: function (gen) { toPage({ op: 'renew', gen: gen }); }
+      });
+      var tell = function () {
+        var st = tabs.status();
+        toPage({ op: 'stats', pages: st.pages, streams: st.streams || 0, leader: st.leader, mode: election });
+      };
+      setInterval(tell, 1000);
+      relay = function (d) {
+        if (d.op !== 'want') return; // 'bye': the frame goes with its page (pagehide)
+        tabs.want(admit(cleanSubs(d.subs), credentials, page, toPage), typeof d.renewed === 'number' ? d.renewed : 0);
+        tell();
+      };
+    }
+    if (!relay) {
+      toPage({ op: 'unavailable' }); // the page reads its own stream
       return;
     }
-    w.onerror = function () { toPage({ op: 'unavailable' }); };
-    w.port.postMessage({ op: 'hello', origin: page, credentials: cfg.credentials === '1' });
-    w.port.onmessage = function (m) { toPage(m.data); };
     addEventListener('message', function (e) {
       var d = e.source === window.parent && e.origin === page && e.data && e.data.ssehub;
-      if (d && (d.op === 'want' || d.op === 'bye')) w.port.postMessage(d);
+      if (d && (d.op === 'want' || d.op === 'bye')) relay(d);
     });
-    addEventListener('pagehide', function () { w.port.postMessage({ op: 'bye' }); });
+    if (w) addEventListener('pagehide', function () { w.port.postMessage({ op: 'bye' }); });
     toPage({ op: 'ready' });
     return;
   }
 
   // ---- in a page ----------------------------------------------------------------------------
   var subs = {}, nextSub = 1, lastSeen = '', transport = null, config = { mode: 'auto' };
-  var holder = { pages: 1, streams: 0 }, closedWith = '';
+  var holder = { pages: 1, streams: 0, leader: false, mode: '' }, closedWith = '';
 
   // The holder passes each event with the subscriptions of this page it is for (it skips, for
   // each, what that one had already: a new holder resumes from the oldest position).
@@ -628,7 +657,10 @@
     if (d.op === 'event' && d.ev && Array.isArray(d.subs)) deliver(d.ev, d.subs);
     else if (d.op === 'refused') fail(d.sub, String(d.message));
     else if (d.op === 'renew') renewTokens(d.gen);
-    else if (d.op === 'stats') { holder.pages = +d.pages || 0; holder.streams = +d.streams || 0; }
+    else if (d.op === 'stats') {
+      holder.pages = +d.pages || 0; holder.streams = +d.streams || 0;
+      holder.leader = d.leader === true; holder.mode = d.mode === 'locks' || d.mode === 'heartbeat' ? d.mode : '';
+    }
   }
 
   function WorkerTransport() {
@@ -649,7 +681,8 @@
   function BridgeTransport() {
     var hub = new URL(base).origin, frame = document.createElement('iframe');
     var ready = false, pending = null, over = false, timer = 0;
-    frame.src = base + 'ssehub-bridge.html?origin=' + encodeURIComponent(location.origin);
+    frame.src = base + 'ssehub-bridge.html?origin=' + encodeURIComponent(location.origin) +
+      (config.bridge ? '#' + encodeURIComponent(config.bridge) : '');
     frame.title = 'ssehub';
     frame.tabIndex = -1;
     frame.setAttribute('aria-hidden', 'true');
@@ -702,7 +735,9 @@
       else pending = msg;
     };
     this.status = function () {
-      return { mode: 'bridge', via: 'bridge', leader: false, pages: holder.pages, streams: holder.streams };
+      // election: how the bridges share the stream when they have no worker (locks, heartbeat)
+      return { mode: 'bridge', via: 'bridge', leader: holder.leader, pages: holder.pages, streams: holder.streams,
+               election: holder.mode || 'worker' };
     };
   }
 
@@ -724,23 +759,27 @@
   }
 
   // One tab holds the stream and passes events on; the others listen on the channel.
-  function LeaderTransport(election) {
+  // The tab is this page, or (in a bridge without a SharedWorker) the page the bridge serves:
+  // {origin, deliver(ev, ids), fail(id, message), renew(gen)}.
+  function LeaderTransport(election, tab) {
+    tab = tab || { origin: location.origin, deliver: deliver, fail: fail, renew: renewTokens };
     var me = Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
-    var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = [], leader = false;
+    var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = [], leader = false, heard = '';
     var streams = new Streams(base, {
       event: function (ev, keys) {
         var to = byTab(keys);
+        if (ev.id && (!heard || newer(ev.id, heard))) heard = ev.id;
         if (Object.keys(to).some(function (t) { return t !== me; })) ch.postMessage({ op: 'event', ev: ev, to: to });
-        if (to[me]) deliver(ev, to[me]);
+        if (to[me]) tab.deliver(ev, to[me]);
       },
       refused: function (key, message) {
         var k = splitKey(key);
-        if (k[0] === me) fail(k[1], message);
+        if (k[0] === me) tab.fail(k[1], message);
         else ch.postMessage({ op: 'refused', tab: k[0], sub: k[1], message: message });
       },
       renew: function (gen, tabs) {
         ch.postMessage({ op: 'renew', gen: gen, tabs: tabs });
-        if (tabs.indexOf(me) >= 0) renewTokens(gen);
+        if (tabs.indexOf(me) >= 0) tab.renew(gen);
       }
     });
     // A new leader resumes every tab from the newest id it heard: the old leader passed each
@@ -748,20 +787,24 @@
     var floor = '';
     function refresh() {
       if (!leader) return;
-      var clients = {}, add = function (t, s) {
+      var clients = {}, add = function (t, origin, s) {
         var since = floor && (!s.since || newer(floor, s.since)) ? floor : s.since;
-        clients[t + ':' + s.sub] = copyWith(s, { origin: location.origin, since: since });
+        clients[t + ':' + s.sub] = copyWith(s, { origin: origin, since: since });
       };
-      mine.forEach(function (s) { add(me, s); });
-      Object.keys(peers).forEach(function (t) { peers[t].forEach(function (s) { add(t, s); }); });
+      mine.forEach(function (s) { add(me, tab.origin, s); });
+      Object.keys(peers).forEach(function (t) {
+        peers[t].subs.forEach(function (s) { add(t, peers[t].origin, s); });
+      });
       floor = '';
       streams.want(clients);
     }
-    function announce(renewed) { ch.postMessage({ op: 'want', tab: me, subs: mine, renewed: renewed || 0 }); }
+    function announce(renewed) {
+      ch.postMessage({ op: 'want', tab: me, origin: tab.origin, subs: mine, renewed: renewed || 0 });
+    }
     function lead() {
       if (leader) return;
       leader = true;
-      floor = lastSeen;
+      floor = heard;
       ch.postMessage({ op: 'roll-call' });
       refresh();
     }
@@ -770,11 +813,10 @@
     ch.onmessage = function (m) {
       var d = m.data;
       if (d.op === 'event') {
-        if (d.to && d.to[me]) deliver(d.ev, d.to[me]);
-        else if (d.ev.id && (!lastSeen || newer(d.ev.id, lastSeen))) lastSeen = d.ev.id;
-      }
-      else if (d.op === 'want') {
-        if (d.subs.length) peers[d.tab] = d.subs; else delete peers[d.tab];
+        if (d.ev.id && (!heard || newer(d.ev.id, heard))) heard = d.ev.id;
+        if (d.to && d.to[me]) tab.deliver(d.ev, d.to[me]);
+      } else if (d.op === 'want') {
+        if (d.subs.length) peers[d.tab] = { origin: String(d.origin), subs: d.subs }; else delete peers[d.tab];
         refresh();
         if (leader && d.renewed) streams.answer(d.tab, d.renewed);
       } else if (d.op === 'bye') {
@@ -782,12 +824,13 @@
         refresh();
         if (leader) streams.gone(d.tab);
       } else if (d.op === 'roll-call') announce();
-      else if (d.op === 'refused') { if (d.tab === me) fail(d.sub, d.message); }
-      else if (d.op === 'renew') { if (!d.tabs || d.tabs.indexOf(me) >= 0) renewTokens(d.gen); }
+      else if (d.op === 'refused') { if (d.tab === me) tab.fail(d.sub, d.message); }
+      else if (d.op === 'renew') { if (!d.tabs || d.tabs.indexOf(me) >= 0) tab.renew(d.gen); }
       if (vote) vote(d);
     };
     addEventListener('pagehide', function () { ch.postMessage({ op: 'bye', tab: me }); });
     if (!vote) {
+      ch.postMessage({ op: 'roll-call' }); // to count the tabs that were here first
       navigator.locks.request(base + ' ssehub', function () {
         lead();
         return new Promise(function () {}); // held while this page lives
@@ -896,8 +939,11 @@
       return { close: function () { if (subs[id]) { delete subs[id]; transport.want(listing()); } } };
     },
     // Before the first subscribe: {mode: 'auto' | 'bridge' | 'worker' | 'locks' | 'heartbeat' |
-    // 'single' | 'direct'}.
-    configure: function (options) { if (options && options.mode) config.mode = options.mode; },
+    // 'single' | 'direct', bridge: 'worker' | 'locks' | 'heartbeat' (how the bridges share)}.
+    configure: function (options) {
+      if (options && options.mode) config.mode = options.mode;
+      if (options && options.bridge) config.bridge = options.bridge;
+    },
     // {mode, via: 'bridge' | 'direct', shared, pages (sharing the holder), streams (it reads),
     // leader, lastEventId}.
     stats: stats,

@@ -89,8 +89,9 @@ async function corsArgs(origins) {
   return origins.flatMap((o) => ['--cors-origin', o]);
 }
 
-browserTest(state, 'nine tabs of three origins share one stream through the bridge; tabs close '
-  + 'one by one with nothing lost or doubled', async ({ newPage, hub, pages }) => {
+// Nine tabs, three per origin; election: how the bridges share (worker: the SharedWorker
+// they all join; locks: no worker, one bridge elected leader holds the stream).
+async function nineTabs({ newPage, hub, pages }, election) {
   const sites = [await pages({ '/': PAGE }), await pages({ '/': PAGE }), await pages({ '/': PAGE })];
   const h = await hub(await corsArgs(sites.map((s) => s.origin)));
   // Tab i of origin o: its origin's topic; and "all"; or everything (one tab).
@@ -99,20 +100,24 @@ browserTest(state, 'nine tabs of three origins share one stream through the brid
   for (let o = 0; o < 3; o++) {
     for (let i = 0; i < 3; i++) {
       const page = await open(newPage, sites[o].origin, h);
+      if (election !== 'worker') await page.evaluate((e) => window.ssehub.configure({ bridge: e }), election);
       await sub(page, 's', topicsOf(o, i));
       tabs.push({ page, topics: topicsOf(o, i), name: `origin ${o} tab ${i}` });
     }
   }
   await waitUntil(async () => (await Promise.all(tabs.map((t) => stats(t.page)))).every((s) => s.pages === 9),
-    { timeoutMs: WAIT, message: 'the worker serves nine pages' });
+    { timeoutMs: WAIT, message: 'the holder serves nine pages' }).catch(async (e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(await Promise.all(tabs.map((t) => stats(t.page))))}`);
+  });
   await h.waitSubscribers(1);
-  for (const t of tabs) {
-    const s = await stats(t.page);
-    assert.equal(s.mode, 'bridge', `${t.name}: ${JSON.stringify(s)}`);
+  const all = await Promise.all(tabs.map((t) => stats(t.page)));
+  for (const [k, s] of all.entries()) {
+    assert.equal(s.mode, 'bridge', `${tabs[k].name}: ${JSON.stringify(s)}`);
     assert.equal(s.via, 'bridge');
+    assert.equal(s.election, election);
     assert.equal(s.shared, true);
-    assert.equal(s.streams, 1);
   }
+  assert.equal(all.filter((s) => s.leader).length, election === 'worker' ? 0 : 1, JSON.stringify(all));
   assert.equal(await h.metric('ssehub_shared_streams'), 1);
 
   // Every tab's own requests still go through (the six-connection limit is far).
@@ -124,7 +129,9 @@ browserTest(state, 'nine tabs of three origins share one stream through the brid
 
   const sent = [];
   const gone = new Map(); // tab -> what it had when it closed
-  const order = [0, 4, 8, 1, 5, 3]; // tab 0's bridge started the worker
+  // The holder first: the leader's tab, or tab 0, whose bridge started the worker.
+  const first = election === 'worker' ? 0 : all.findIndex((s) => s.leader);
+  const order = [first, ...[4, 8, 1, 5, 3, 0].filter((i) => i !== first)].slice(0, 6);
   for (let k = 0; k < 48; k++) {
     const topic = ['site0', 'site1', 'site2', 'all', 'nobody'][k % 5];
     const id = await published(h, { event: 'e', data: `n${k}`, topic });
@@ -132,7 +139,7 @@ browserTest(state, 'nine tabs of three origins share one stream through the brid
     if (k % 8 === 7 && order.length) {
       const t = tabs[order.shift()];
       gone.set(t, await gotIn(t.page, 's'));
-      await t.page.close();
+      await t.page.close({ runBeforeUnload: true });
     }
   }
   const legacy = await fetch(`${h.url}/?signal=ping&data=legacy`);
@@ -154,9 +161,15 @@ browserTest(state, 'nine tabs of three origins share one stream through the brid
   }
   await h.waitSubscribers(1);
   const left = tabs.filter((t) => !gone.has(t));
-  assert.equal((await stats(left[0].page)).pages, left.length);
+  await waitUntil(async () => (await stats(left[0].page)).pages === left.length,
+    { timeoutMs: WAIT, message: `the holder serves ${left.length} pages` });
   await stopChecked(h);
-});
+}
+
+browserTest(state, 'nine tabs of three origins share one stream through the bridge (a SharedWorker); '
+  + 'tabs close one by one with nothing lost or doubled', (ctx) => nineTabs(ctx, 'worker'));
+browserTest(state, 'nine tabs of three origins share one stream through bridges that elect a leader '
+  + '(no SharedWorker); the leader\'s tab closes first, nothing lost or doubled', (ctx) => nineTabs(ctx, 'locks'));
 
 browserTest(state, 'an origin the hub does not list gets onError and no events; a page of '
   + 'another site gets its events over its own stream', async ({ newPage, hub, pages }) => {
