@@ -77,7 +77,7 @@
   function EventReader(base, hooks) {
     this.base = base; this.hooks = hooks; this.clients = {}; this.refused = {}; this.pos = {};
     this.plan = null; this.sig = ''; this.paused = false; this.renewed = false;
-    this.lastId = ''; this.retry = 3000; this.ctrl = null; this.timer = 0; this.gen = 0;
+    this.lastId = ''; this.retry = 3000; this.ctrl = null; this.timer = 0; this.gen = 0; this.open = false;
   }
   EventReader.prototype.want = function (clients) {
     var self = this, rewind = '';
@@ -96,7 +96,7 @@
   // Where each client is: the ids a new holder of the stream must resume each from.
   EventReader.prototype.position = function (key) { return this.pos[key] || ''; };
   // Which clients an event goes to. ssehub.gap (no id) goes to those that missed something.
-  EventReader.prototype.route = function (ev) {
+  EventReader.prototype.route = function (ev, fresh) {
     var self = this, keys = [], gap = ev.type === 'ssehub.gap' ? gapOf(ev.data) : null;
     Object.keys(this.clients).forEach(function (k) {
       if (self.refused[k]) return;
@@ -105,7 +105,7 @@
         if (gap(at)) keys.push(k);
         return;
       }
-      if (ev.id) {
+      if (ev.id && fresh) {
         if (at && !newer(ev.id, at)) return; // had it
         self.pos[k] = ev.id;
       }
@@ -154,6 +154,12 @@
     this.sig = sig;
     this.restart(0);
   };
+  // Whether the stream is open now (hooks.state() hears of each change).
+  EventReader.prototype.opened = function (open) {
+    if (this.open === open) return;
+    this.open = open;
+    if (this.hooks.state) this.hooks.state();
+  };
   EventReader.prototype.halt = function () {
     this.gen++; clearTimeout(this.timer);
     if (this.ctrl) this.ctrl.abort();
@@ -161,7 +167,7 @@
   };
   EventReader.prototype.stop = function () {
     this.halt(); this.clients = {}; this.refused = {}; this.pos = {}; this.plan = null; this.sig = '';
-    this.paused = false;
+    this.paused = false; this.opened(false);
   };
   EventReader.prototype.restart = function (delay) {
     var self = this;
@@ -199,10 +205,12 @@
       answered = true;
       if (gen !== self.gen) return;
       if (res.status === 401 || res.status === 403) {
+        self.opened(false);
         return res.text().then(function (text) { if (gen === self.gen) self.denied(gen, plan, res.status, text); });
       }
       if (!res.ok || !res.body) throw new Error('ssehub: status ' + res.status);
       self.renewed = false;
+      self.opened(true);
       var reader = res.body.getReader(), decoder = new TextDecoder(), parser = new Parser(self, gen);
       function pump() {
         return reader.read().then(function (r) {
@@ -215,6 +223,7 @@
       return pump();
     }).catch(function () {
       if (gen !== self.gen) return;
+      self.opened(false);
       if (!answered && plan.cred && new URL(self.base).origin !== location.origin) self.checkCors(gen, plan);
       else self.restart(self.retry);
     });
@@ -278,8 +287,12 @@
   }
 
   // The WHATWG event-stream rules, plus the hub's "topic" field (EventSource ignores it).
-  function Parser(reader, gen) { this.r = reader; this.gen = gen; this.buf = ''; this.reset(); }
-  Parser.prototype.reset = function () { this.data = ''; this.type = ''; this.topic = ''; this.id = null; };
+  // As EventSource, an event without an id line carries the last id (the hub's all have one);
+  // only an id of the event's own moves the holder's positions.
+  function Parser(reader, gen) {
+    this.r = reader; this.gen = gen; this.buf = ''; this.last = reader.lastId; this.reset();
+  }
+  Parser.prototype.reset = function () { this.data = ''; this.type = ''; this.topic = ''; this.fresh = false; };
   Parser.prototype.feed = function (text) {
     this.buf += text;
     var re = /\r\n|\r|\n/g, start = 0, m;
@@ -299,18 +312,18 @@
     if (name === 'data') this.data += value + '\n';
     else if (name === 'event') this.type = value;
     else if (name === 'topic') this.topic = value;
-    else if (name === 'id') { if (value.indexOf('\0') < 0) this.id = value; }
+    else if (name === 'id') { if (value.indexOf('\0') < 0) { this.last = value; this.fresh = true; } }
     else if (name === 'retry') { if (/^\d+$/.test(value)) this.r.retry = +value; }
   };
   Parser.prototype.dispatch = function () {
     if (this.gen !== this.r.gen) return this.reset(); // the reader has moved on
-    if (this.id !== null) this.r.lastId = this.id;
+    this.r.lastId = this.last;
     if (this.data !== '') {
       // The hub's own notice, handled here: the pages never see it.
       if (this.type === 'ssehub.expired') this.r.expired(this.data.slice(0, -1));
       else {
         this.r.route({ type: this.type || 'message', data: this.data.slice(0, -1),
-                       id: this.id || '', topic: this.topic });
+                       id: this.last, topic: this.topic }, this.fresh);
       }
     }
     this.reset();
@@ -389,6 +402,7 @@
     var reader = new EventReader(this.base, {
       event: function (ev, keys) { self.hooks.event(ev, keys); },
       refused: function (key, message) { self.hooks.refused(key, message); },
+      state: function () { if (self.hooks.state) self.hooks.state(); },
       renew: function () {
         var tabs = {};
         Object.keys(reader.clients).forEach(function (k) {
@@ -407,6 +421,17 @@
   };
   Streams.prototype.gone = function (tab) {
     for (var g in this.groups) this.groups[g].renewals.gone(tab);
+  };
+  // Whether every stream that serves the subscriptions of tab is open (false when none does).
+  Streams.prototype.isOpen = function (tab) {
+    var any = false;
+    for (var g in this.groups) {
+      var r = this.groups[g].reader;
+      if (!Object.keys(r.clients).some(function (k) { return splitKey(k)[0] === tab; })) continue;
+      if (!r.open) return false;
+      any = true;
+    }
+    return any;
   };
   // How many streams are open (or opening).
   Streams.prototype.count = function () {
@@ -466,16 +491,22 @@
       },
       renew: function (gen, tabs) {
         tabs.forEach(function (id) { var p = byId(id); if (p) p.port.postMessage({ op: 'renew', gen: gen }); });
-      }
+      },
+      state: function () { tell(); }
     });
+    var tell = function () {
+      var pages = ports.filter(function (p) { return p.subs.length; }).length, count = streams.count();
+      ports.forEach(function (p) {
+        p.port.postMessage({ op: 'stats', pages: pages, streams: count, open: streams.isOpen(p.id) });
+      });
+    };
     var update = function () {
       var clients = {};
       ports.forEach(function (p) {
         p.subs.forEach(function (s) { clients[p.id + ':' + s.sub] = copyWith(s, { origin: p.origin }); });
       });
       streams.want(clients);
-      var pages = ports.filter(function (p) { return p.subs.length; }).length, open = streams.count();
-      ports.forEach(function (p) { p.port.postMessage({ op: 'stats', pages: pages, streams: open }); });
+      tell();
     };
     self.onconnect = function (e) {
       var p = { id: String(nextPort++), port: e.ports[0], subs: [], origin: self.location.origin,
@@ -543,7 +574,8 @@
       });
       var tell = function () {
         var st = tabs.status();
-        toPage({ op: 'stats', pages: st.pages, streams: st.streams || 0, leader: st.leader, mode: election });
+        toPage({ op: 'stats', pages: st.pages, streams: st.streams || 0, leader: st.leader, mode: election,
+                 open: st.open });
       };
       setInterval(tell, 1000);
       relay = function (d) {
@@ -567,7 +599,7 @@
 
   // ---- in a page ----------------------------------------------------------------------------
   var subs = {}, nextSub = 1, lastSeen = '', transport = null, config = { mode: 'auto' };
-  var holder = { pages: 1, streams: 0, leader: false, mode: '' }, closedWith = '';
+  var holder = { pages: 1, streams: 0, leader: false, mode: '', open: false }, closedWith = '';
 
   // The holder passes each event with the subscriptions of this page it is for (it skips, for
   // each, what that one had already: a new holder resumes from the oldest position).
@@ -659,6 +691,7 @@
     else if (d.op === 'renew') renewTokens(d.gen);
     else if (d.op === 'stats') {
       holder.pages = +d.pages || 0; holder.streams = +d.streams || 0;
+      holder.open = typeof d.open === 'boolean' ? d.open : null;
       holder.leader = d.leader === true; holder.mode = d.mode === 'locks' || d.mode === 'heartbeat' ? d.mode : '';
     }
   }
@@ -669,7 +702,8 @@
     addEventListener('pagehide', function () { w.port.postMessage({ op: 'bye' }); });
     this.want = function (list, renewed) { w.port.postMessage({ op: 'want', subs: list, renewed: renewed || 0 }); };
     this.status = function () {
-      return { mode: 'worker', via: 'direct', leader: false, pages: holder.pages, streams: holder.streams };
+      return { mode: 'worker', via: 'direct', leader: false, pages: holder.pages, streams: holder.streams,
+               open: holder.open };
     };
   }
 
@@ -737,7 +771,7 @@
     this.status = function () {
       // election: how the bridges share the stream when they have no worker (locks, heartbeat)
       return { mode: 'bridge', via: 'bridge', leader: holder.leader, pages: holder.pages, streams: holder.streams,
-               election: holder.mode || 'worker' };
+               election: holder.mode || 'worker', open: holder.open };
     };
   }
 
@@ -754,7 +788,8 @@
       if (renewed) streams.answer('me', renewed);
     };
     this.status = function () {
-      return { mode: 'single', via: 'direct', leader: true, pages: 1, streams: streams.count() };
+      return { mode: 'single', via: 'direct', leader: true, pages: 1, streams: streams.count(),
+               open: streams.isOpen('me') };
     };
   }
 
@@ -843,8 +878,9 @@
       if (leader && renewed) streams.answer(me, renewed);
     };
     this.status = function () {
-      return { mode: election, via: 'direct', leader: leader, tab: me,
-               pages: 1 + Object.keys(peers).length, streams: leader ? streams.count() : null };
+      // A tab that does not lead does not know whether the leader's stream is open: null.
+      return { mode: election, via: 'direct', leader: leader, tab: me, pages: 1 + Object.keys(peers).length,
+               streams: leader ? streams.count() : null, open: leader ? streams.isOpen(me) : null };
     };
   }
 
@@ -903,7 +939,8 @@
   }
 
   function stats() {
-    var s = transport ? transport.status() : { mode: 'none', via: 'none', leader: false, pages: 0, streams: 0 };
+    var s = transport ? transport.status()
+      : { mode: 'none', via: 'none', leader: false, pages: 0, streams: 0, open: false };
     s.shared = s.pages > 1;
     s.lastEventId = lastSeen;
     return s;
@@ -945,7 +982,7 @@
       if (options && options.bridge) config.bridge = options.bridge;
     },
     // {mode, via: 'bridge' | 'direct', shared, pages (sharing the holder), streams (it reads),
-    // leader, lastEventId}.
+    // open (this page's stream is open now; null: not known here), leader, lastEventId}.
     stats: stats,
     status: stats
   };

@@ -9,7 +9,8 @@
 //   - an origin not in --cors-origin gets onError and no events; a page of another site (a
 //     host name mapped to 127.0.0.1) gets its events over a stream of its own;
 //   - a page rendered at an id subscribes with {since} and gets what was published between;
-//     a reloaded tab gets what was published during the reload (sessionStorage), once.
+//     a reloaded tab gets what was published during the reload (sessionStorage), once; the
+//     hub's built-in page shares the same stream and says so.
 // Skips (with the reason) only when Chromium or playwright-core is not installed, and never
 // under CI=true (dependency.js). Run: node --test (SSEHUB_BIN names the binary).
 import { before, after } from 'node:test';
@@ -209,6 +210,17 @@ browserTest(state, 'a page rendered at an id gets what was published before it s
   const first = await open(newPage, site.origin, h);
   await sub(first, 's', ['todo']);
   await h.waitSubscribers(1);
+  // The hub's built-in page joins the same worker directly, and says how many pages share it.
+  const builtIn = await newPage();
+  await builtIn.goto(`${h.url}/`);
+  await builtIn.waitForFunction(() => document.getElementById('share').textContent === 'one stream for 2 pages',
+    null, { timeout: WAIT });
+  assert.equal(await builtIn.textContent('#state'), 'open');
+  assert.equal((await stats(first)).pages, 2);
+  await h.waitSubscribers(1);
+  await builtIn.close({ runBeforeUnload: true });
+  await waitUntil(async () => (await stats(first)).pages === 1, { timeoutMs: WAIT, message: 'one page again' });
+
   const id0 = await published(h, { topic: 'todo', data: 'before' });
   await waitFor(first, 's', 1, 'the first tab');
 

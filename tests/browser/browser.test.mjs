@@ -190,7 +190,7 @@ browserTest('the built-in page shows every event type, with the filter as an opt
     await stopChecked(h);
   });
 
-// The built-in page's own stream parser, in Chromium, on every framing the WHATWG grammar
+// The built-in page's stream parser (/ssehub.js's), in Chromium, on every framing the WHATWG grammar
 // allows (the hub itself always writes LF): the page is served by a server of our own, whose
 // /events writes CRLF, lone CR, a CRLF split between two writes, comments, retry, an id that
 // carries over to the next event, a field without a colon, a block without data and a BOM.
@@ -198,14 +198,21 @@ const TRICKY_STREAM = ['\ufeffretry: 100\r\n: a comment\r\n\r\n',
   'id: 7-0\revent: first\rdata: one\r', '\ndata:  two\r\ndata\r\n\r\n',
   'event: no-data\n\n', 'data: carries id 7-0\n\n', 'id: 8-0\nevent: last\ndata: end\n\n'];
 
-browserTest('the built-in page parses the event stream as EventSource does', async ({ page, hub }) => {
+browserTest('the built-in page (through /ssehub.js) parses the event stream as EventSource does',
+  async ({ page, hub }) => {
   const h = await hub();
   const html = await (await fetch(`${h.url}/`)).text();
+  const script = await (await fetch(`${h.url}/ssehub.js`)).text();
   let streams = 0;
   const server = http.createServer((req, res) => {
     if (req.url === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(html);
+      return;
+    }
+    if (req.url === '/ssehub.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+      res.end(script);
       return;
     }
     if (!req.url.startsWith('/events')) {
