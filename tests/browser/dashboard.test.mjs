@@ -12,13 +12,13 @@
 // With SSEHUB_DASHBOARD_SCREENSHOT=FILE the first test also leaves a PNG of the page there,
 // after half a minute of varied traffic (docs/dashboard.png is made so). Skips (with the
 // reason) only when Chromium or playwright-core is not installed, never under CI=true.
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Hub, startChromium, startPageServer, waitUntil } from './lib.mjs';
+import { startChromium, waitUntil, stopChecked, browserTest as libBrowserTest } from './lib.mjs';
 import dependency from './dependency.js';
 
 const { missing } = dependency;
@@ -28,8 +28,7 @@ const SCREENSHOT = process.env.SSEHUB_DASHBOARD_SCREENSHOT || '';
 
 let dir = null;
 let secretFile = null;
-let chrome = null;
-let skipReason = null;
+const state = { chrome: null, skipReason: null, contextOptions: { viewport: { width: 1280, height: 640 } } };
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ssehub-dash-'));
@@ -39,15 +38,15 @@ before(async () => {
   const r = await startChromium(['--host-resolver-rules=MAP evil.test 127.0.0.1, '
     + 'MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']);
   if (r.skip) {
-    skipReason = missing(r.skip); // throws under CI=true
-    console.log(`SKIP: browser_dashboard: ${skipReason}`);
+    state.skipReason = missing(r.skip); // throws under CI=true
+    console.log(`SKIP: browser_dashboard: ${state.skipReason}`);
     return;
   }
-  chrome = r;
+  state.chrome = r;
 });
 
 after(async () => {
-  if (chrome) await chrome.close();
+  if (state.chrome) await state.chrome.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,50 +57,11 @@ function mint(payload) {
 }
 const exp = () => Math.floor(Date.now() / 1000) + 3600;
 
-// Runs body(ctx) with a fresh browser context; hubs and page servers stop at the end, pass or
-// fail. Page errors fail the test.
+// lib.mjs's browserTest, with this file's Chromium, viewport and hub arguments.
 function browserTest(name, body) {
-  test(name, async (t) => {
-    if (skipReason) {
-      t.skip(skipReason);
-      return;
-    }
-    const cleanups = [];
-    const pageErrors = [];
-    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 640 } });
-    cleanups.push(() => context.close());
-    const ctx = {
-      async newPage() {
-        const page = await context.newPage();
-        page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-        return page;
-      },
-      async hub(args) {
-        const h = new Hub({ args: ['--dashboard', 'on', '--jwt-key', secretFile, ...args] });
-        cleanups.push(() => h.cleanup());
-        await h.start();
-        return h;
-      },
-      async pages(map) {
-        const s = await startPageServer(map);
-        cleanups.push(() => s.close());
-        return s;
-      },
-    };
-    try {
-      await body(ctx);
-      assert.deepEqual(pageErrors, [], 'the page raised errors');
-    } finally {
-      for (const c of cleanups.reverse()) {
-        try { await c(); } catch (err) { console.error(`cleanup: ${err.message}`); }
-      }
-    }
-  });
-}
-
-async function stopChecked(hub) {
-  assert.ok(hub.alive(), `hub died during the test:\n${hub.log.join('\n')}`);
-  assert.equal(await hub.stop(), 0, `hub exit status on SIGTERM:\n${hub.log.join('\n')}`);
+  libBrowserTest(state, name, (ctx) => body({
+    ...ctx, hub: (args) => ctx.hub(['--dashboard', 'on', '--jwt-key', secretFile, ...args]),
+  }));
 }
 
 const stateOf = (page) => page.evaluate(() => document.getElementById('state').dataset.state);

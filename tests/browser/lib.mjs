@@ -347,7 +347,8 @@ export async function startChromium(extraArgs = []) {
 
 // ------------------------------------------------------------------ a test with a context
 
-// test(name) with a fresh browser context of state.chrome (skipped with state.skipReason);
+// test(name) with a fresh browser context of state.chrome (skipped with state.skipReason;
+// state.contextOptions for playwright's newContext);
 // body gets {context, newPage(), hub(args), pages(map)}; hubs, page servers and the context
 // end afterwards, pass or fail. An error a page raises fails the test.
 export function browserTest(state, name, body) {
@@ -358,7 +359,7 @@ export function browserTest(state, name, body) {
     }
     const cleanups = [];
     const pageErrors = [];
-    const context = await state.chrome.browser.newContext();
+    const context = await state.chrome.browser.newContext(state.contextOptions || {});
     cleanups.push(() => context.close());
     const ctx = {
       context,

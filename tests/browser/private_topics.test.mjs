@@ -15,13 +15,13 @@
 //
 // Skips (with the reason) only when Chromium or playwright-core is not installed, and never
 // under CI=true (dependency.js). Run: node --test (SSEHUB_BIN names the binary).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Hub, startChromium, startPageServer, waitUntil, compareIds } from './lib.mjs';
+import { startChromium, waitUntil, compareIds, stopChecked, browserTest as libBrowserTest } from './lib.mjs';
 import dependency from './dependency.js';
 
 const { missing } = dependency;
@@ -30,8 +30,7 @@ const WAIT = 15000;
 const SECRET = 'a-browser-test-secret-of-at-least-32-bytes';
 let secretDir = null;
 let secretFile = null;
-let chrome = null;
-let skipReason = null;
+const state = { chrome: null, skipReason: null };
 
 before(async () => {
   secretDir = mkdtempSync(path.join(os.tmpdir(), 'ssehub-jwt-'));
@@ -39,15 +38,15 @@ before(async () => {
   writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
   const r = await startChromium();
   if (r.skip) {
-    skipReason = missing(r.skip); // throws under CI=true
-    console.log(`SKIP: browser_private_topics: ${skipReason}`);
+    state.skipReason = missing(r.skip); // throws under CI=true
+    console.log(`SKIP: browser_private_topics: ${state.skipReason}`);
     return;
   }
-  chrome = r;
+  state.chrome = r;
 });
 
 after(async () => {
-  if (chrome) await chrome.close();
+  if (state.chrome) await state.chrome.close();
   if (secretDir) rmSync(secretDir, { recursive: true, force: true });
 });
 
@@ -72,51 +71,9 @@ function hubArgs(extra = []) {
     '--heartbeat', '1', ...extra];
 }
 
-// Runs body(ctx) with a fresh browser context; hubs and page servers stop at the end, pass or
-// fail. Page errors fail the test.
+// lib.mjs's browserTest, with this file's Chromium and hub arguments.
 function browserTest(name, body) {
-  test(name, async (t) => {
-    if (skipReason) {
-      t.skip(skipReason);
-      return;
-    }
-    const cleanups = [];
-    const pageErrors = [];
-    const context = await chrome.browser.newContext();
-    cleanups.push(() => context.close());
-    const ctx = {
-      context,
-      async newPage() {
-        const page = await context.newPage();
-        page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-        return page;
-      },
-      async hub(extra) {
-        const h = new Hub({ args: hubArgs(extra) });
-        cleanups.push(() => h.cleanup());
-        await h.start();
-        return h;
-      },
-      async pages(map) {
-        const s = await startPageServer(map);
-        cleanups.push(() => s.close());
-        return s;
-      },
-    };
-    try {
-      await body(ctx);
-      assert.deepEqual(pageErrors, [], 'the page raised errors');
-    } finally {
-      for (const c of cleanups.reverse()) {
-        try { await c(); } catch (err) { console.error(`cleanup: ${err.message}`); }
-      }
-    }
-  });
-}
-
-async function stopChecked(hub) {
-  assert.ok(hub.alive(), `hub died during the test:\n${hub.log.join('\n')}`);
-  assert.equal(await hub.stop(), 0, `hub exit status on SIGTERM:\n${hub.log.join('\n')}`);
+  libBrowserTest(state, name, (ctx) => body({ ...ctx, hub: (extra) => ctx.hub(hubArgs(extra)) }));
 }
 
 // A page of the hub's own origin with /ssehub.js loaded (a SharedWorker holds the stream).
