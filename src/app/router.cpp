@@ -30,7 +30,7 @@ bool wants_event_stream(const Request& req) {
 // one, the allow-list and the plain tokens, as before tokens were signed.
 bool allow_publisher(Responder& c, const Request& req, Application& app, const Access& access) {
     if (access.tokens > 0) return true;
-    return allow_site(c, req, app.settings(), app.settings().cors_origin) &&
+    return allow_site(c, req, app.settings(), &app.settings().cors_origins) &&
            authorize_publish(c, req, app.settings());
 }
 
