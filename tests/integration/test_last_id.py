@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 from harness import HubTestCase, http_request, metrics, parse_id, publish_ok, wait_until
-from redis_harness import RedisTestCase, metric
+from redis_harness import RedisTestCase, free_port, metric
 
 PATH = "/ssehub/last-id"
 
@@ -145,6 +145,15 @@ class LastIdWithRedis(RedisTestCase):
         live = publish_ok(a.addr, "live", "x")["id"]
         self.assert_next_event(sub, "live", "x", live)
         self.assertEqual(metric(b.addr, "ssehub_gaps_total"), 0)
+
+    def test_no_position_before_the_stream_was_read(self):
+        # A node whose Redis is not there (yet) knows no position: 503, try again soon.
+        hub = self.start_hub("--redis", "redis://127.0.0.1:%d/0" % free_port())
+        r = http_request(hub.addr, "GET", PATH)
+        self.assertEqual(r.status, 503, r.body)
+        self.assertEqual(r.headers["retry-after"], "1")
+        self.assertEqual(r.headers["cache-control"], "no-store")
+        self.assertIn(b"Redis", r.body)
 
     def test_the_newest_entry_read_and_an_event_published_after_it(self):
         redis = self.start_redis()
