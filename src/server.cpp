@@ -95,6 +95,7 @@ int Server::run() {
         sse::EventSink* sink = nullptr;
         if (config_.redis.empty()) {
             ids_ = std::make_unique<sse::IdSource>(config_.state_dir, base::wall_ms());
+            hub_->set_start(ids_->start());
             local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_);
             sink = local_sink_.get();
         } else {

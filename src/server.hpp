@@ -76,6 +76,7 @@ class Server {
         std::vector<std::string> publish_tokens;
         std::string redis_password;
         std::shared_ptr<const auth::KeySet> jwt_keys; // null without --jwt-key
+        app::OriginList cors_origins;
     };
     static Loaded load(const config::Config& config);
     void apply(const config::Config& config, Loaded loaded);

@@ -71,8 +71,17 @@ std::shared_ptr<const auth::KeySet> read_jwt_keys(const std::vector<std::string>
     return keys;
 }
 
+// The origin list; throws with the entry's fault (the option's check refused it already).
+app::OriginList read_origins(const std::vector<std::string>& entries) {
+    app::OriginList list;
+    for (const std::string& entry : entries)
+        if (auto bad = list.add(entry)) throw std::runtime_error("--cors-origin: " + *bad);
+    return list;
+}
+
 app::Settings app_settings(const config::Config& c, std::vector<std::string> publish_tokens,
-                           std::shared_ptr<const auth::KeySet> jwt_keys) {
+                           std::shared_ptr<const auth::KeySet> jwt_keys,
+                           app::OriginList cors_origins) {
     app::Settings s;
     s.max_subscribers = c.max_subscribers;
     s.max_header_bytes = c.max_header_bytes;
@@ -86,12 +95,9 @@ app::Settings app_settings(const config::Config& c, std::vector<std::string> pub
     s.jwt_leeway_s = c.jwt_leeway_s;
     s.jwt_cookie = c.jwt_cookie;
     s.private_topics.patterns = c.private_topics;
-    s.cors_origin = c.cors_origin;
-    s.cors_headers = "Access-Control-Allow-Origin: " + c.cors_origin + "\r\n";
-    // One named origin may send the browser's cookie (a token) along; "*" never may, nor "null"
-    // (sandboxed frames and data: pages of any site send it).
-    if (c.cors_origin != "*" && c.cors_origin != "null")
-        s.cors_headers += "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
+    // A named origin may send the browser's cookie (a token) along; "*" never may, nor "null"
+    // (sandboxed frames and data: pages of any site send it), which cannot be listed.
+    s.cors_origins = std::move(cors_origins);
     s.dashboard = c.dashboard == "on";
     s.config_file = c.config_file;
     return s;
@@ -123,6 +129,7 @@ Server::Loaded Server::load(const config::Config& c) {
     if (!c.redis_password_file.empty())
         loaded.redis_password = read_password(c.redis_password_file);
     loaded.jwt_keys = read_jwt_keys(c.jwt_keys);
+    loaded.cors_origins = read_origins(c.cors_origins);
     return loaded;
 }
 
@@ -130,7 +137,8 @@ void Server::apply(const config::Config& c, Loaded loaded) {
     log::set_level(c.log_level);
     redis_password_ = loaded.redis_password;
     config_ = c;
-    settings_ = app_settings(c, std::move(loaded.publish_tokens), std::move(loaded.jwt_keys));
+    settings_ = app_settings(c, std::move(loaded.publish_tokens), std::move(loaded.jwt_keys),
+                             std::move(loaded.cors_origins));
     if (hub_) hub_->set_limits(hub_limits(c, settings_.jwt_keys), uv_now(&loop_));
     if (!c.private_topics.empty() && !settings_.jwt_keys)
         log::warn("--private-topic without --jwt-key: no one can read the private topics");

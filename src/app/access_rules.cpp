@@ -88,9 +88,9 @@ bool authorize_publish(Responder& c, const Request& req, const Settings& setting
 // site (CSRF). A bearer token is no ambient authority (a page must know it to send it), so a
 // request that presents one is left to authorize_publish.
 bool allow_site(Responder& c, const Request& req, const Settings& settings,
-                std::string_view cors_origin) {
+                const OriginList* admitted) {
     if (!settings.publish_tokens.empty() && req.header("authorization")) return true;
-    auto refusal = cross_site_refusal(req, cors_origin);
+    auto refusal = cross_site_refusal(req, admitted);
     if (!refusal) return true;
     c.reject(403, Rejected::CrossSite, *refusal);
     return false;

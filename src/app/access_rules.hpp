@@ -26,9 +26,9 @@ std::optional<Access> access_of(Responder& c, const Request& req, Application& a
 // --token-file bearer token; else 401 (tokens in use) or 403.
 bool authorize_publish(Responder& c, const Request& req, const Settings& settings);
 // 403 for a browser's request sent for a page of another site (CSRF); a request with an
-// Authorization header passes (a page must know the token to send it). `cors_origin`: the one
-// other origin whose pages are admitted ("*": none).
+// Authorization header passes (a page must know the token to send it). `admitted`: the other
+// origins whose pages are admitted (those it names or matches, never by "*"; null: none).
 bool allow_site(Responder& c, const Request& req, const Settings& settings,
-                std::string_view cors_origin);
+                const OriginList* admitted);
 
 } // namespace ssehub::app

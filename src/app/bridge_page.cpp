@@ -69,15 +69,6 @@ void fill(std::string& page, std::string_view name, std::string_view value) {
     page.replace(at, empty.size(), filled);
 }
 
-// Until the origin list lands: "*" admits every origin without credentials; a named origin
-// admits itself, with them.
-bool origin_allowed(const Settings& s, std::string_view origin) {
-    return s.cors_origin == "*" || s.cors_origin == origin;
-}
-bool credentials_allowed(const Settings& s, std::string_view origin) {
-    return s.cors_origin != "*" && s.cors_origin == origin;
-}
-
 } // namespace
 
 bool is_serialized_origin(std::string_view text) {
@@ -124,7 +115,7 @@ void handle_bridge_page(Responder& c, const Request& req, Application& app, cons
         return;
     }
     const Settings& s = app.settings();
-    bool allowed = origin_allowed(s, *origin);
+    bool allowed = s.cors_origins.allows(*origin);
     // Only the page of that origin may frame the bridge; the bridge itself loads only the
     // hub's script and talks only to the hub.
     std::string headers = "Cache-Control: no-store\r\n"
@@ -134,9 +125,10 @@ void handle_bridge_page(Responder& c, const Request& req, Application& app, cons
                           "connect-src 'self'; worker-src 'self'; frame-ancestors ";
     headers += *origin;
     headers += "\r\n";
-    c.respond(200, "text/html; charset=utf-8",
-              render_bridge_page(*origin, allowed, allowed && credentials_allowed(s, *origin)),
-              headers, Cors::Omit);
+    c.respond(
+        200, "text/html; charset=utf-8",
+        render_bridge_page(*origin, allowed, allowed && s.cors_origins.credentials_for(*origin)),
+        headers, Cors::Omit);
 }
 
 } // namespace ssehub::app

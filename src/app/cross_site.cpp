@@ -33,19 +33,19 @@ std::string_view origin_host(std::string_view origin) {
 
 } // namespace
 
-std::optional<std::string> cross_site_refusal(const Request& req, std::string_view cors_origin) {
+std::optional<std::string> cross_site_refusal(const Request& req, const OriginList* admitted) {
     const std::string* site = req.header("sec-fetch-site");
     if (site &&
         (iequal(*site, "same-origin") || iequal(*site, "same-site") || iequal(*site, "none")))
         return std::nullopt;
     const std::string* origin = req.header("origin");
     if (origin) {
-        if (cors_origin != "*" && iequal(*origin, cors_origin)) return std::nullopt;
+        if (admitted && admitted->names(*origin)) return std::nullopt;
         const std::string* host = req.header("host");
         std::string_view page = origin_host(*origin);
         if (host && !page.empty() && iequal(page, host_without_port(*host))) return std::nullopt;
         return "cross-site request refused: origin " + *origin +
-               " may not publish (same-site pages and --cors-origin only)";
+               " may not publish (same-site pages and origins --cors-origin names only)";
     }
     if (site) return "cross-site request refused: Sec-Fetch-Site " + *site + " may not publish";
     return std::nullopt;

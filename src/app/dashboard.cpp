@@ -64,7 +64,7 @@ bool allow_admin(Responder& c, const Request& req, Application& app, const Param
         refuse_scope(c, app, "this token may not read the dashboard (no ssehub.admin claim)");
         return false;
     }
-    return allow_site(c, req, app.settings(), "*") && authorize_publish(c, req, app.settings());
+    return allow_site(c, req, app.settings(), nullptr) && authorize_publish(c, req, app.settings());
 }
 
 uint64_t sum(const auto& counts) {

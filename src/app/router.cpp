@@ -31,7 +31,7 @@ bool wants_event_stream(const Request& req) {
 // one, the allow-list and the plain tokens, as before tokens were signed.
 bool allow_publisher(Responder& c, const Request& req, Application& app, const Access& access) {
     if (access.tokens > 0) return true;
-    return allow_site(c, req, app.settings(), app.settings().cors_origin) &&
+    return allow_site(c, req, app.settings(), &app.settings().cors_origins) &&
            authorize_publish(c, req, app.settings());
 }
 
@@ -155,6 +155,21 @@ void handle_subscribe(Responder& c, const Request& req, Application& app, const 
     c.start_stream(std::move(subscription));
 }
 
+// GET /ssehub/last-id: the id a page rendered now subscribes from (Last-Event-ID, or
+// ssehub.subscribe's `since`) to get every event published after this answer, exactly once,
+// and none before (sse::Hub::position()).
+void answer_last_id(Responder& c, Application& app) {
+    std::optional<sse::EventId> position = app.hub().position();
+    if (!position) {
+        c.respond(503, "text/plain; charset=utf-8",
+                  "the hub has not read its Redis stream yet: no position to give\n",
+                  "Retry-After: 1\r\nCache-Control: no-store\r\n");
+        return;
+    }
+    nlohmann::json answer = {{"id", position->to_string()}};
+    c.respond(200, "application/json", answer.dump() + "\n", "Cache-Control: no-store\r\n");
+}
+
 void method_not_allowed(Responder& c, std::string_view allow) {
     c.reject(405, Rejected::MethodNotAllowed, "method not allowed",
              "Allow: " + std::string(allow) + "\r\n");
@@ -202,6 +217,13 @@ void Application::route(Responder& c, const Request& req) {
         return;
     }
     bool is_get = method == "GET" || method == "HEAD";
+    if (path == "/ssehub/last-id") {
+        if (!is_get)
+            method_not_allowed(c, "GET, HEAD, OPTIONS");
+        else
+            answer_last_id(c, app);
+        return;
+    }
     if (method == "GET" && (wants_event_stream(req) || path == "/events")) {
         handle_subscribe(c, req, app, *params);
         return;

@@ -5,6 +5,7 @@
 // request reader's limits (at accept) and an HTTP/2 session's SETTINGS (sent at its start).
 #pragma once
 
+#include "app/origin_list.hpp"
 #include "auth/key_set.hpp"
 #include "auth/topic_pattern.hpp"
 #include "base/cidr.hpp"
@@ -31,10 +32,17 @@ struct Settings {
     int64_t jwt_leeway_s = 10;
     std::string jwt_cookie = "ssehub_token";
     auth::TopicRights private_topics; // the same patterns the hub is given
-    std::string cors_origin = "*";
-    std::string cors_headers; // cors_origin rendered as "Access-Control-Allow-Origin: ...\r\n"
-    bool dashboard = false;   // --dashboard on: /ssehub/dashboard is served (dashboard.cpp)
-    std::string config_file;  // shown on the dashboard; empty: none
+    // --cors-origin: the page origins that may read answers (CORS headers per request, see
+    // cors_headers()), with credentials when named, and publish from a browser (cross_site).
+    OriginList cors_origins = OriginList::everyone();
+    bool dashboard = false;  // --dashboard on: /ssehub/dashboard is served (dashboard.cpp)
+    std::string config_file; // shown on the dashboard; empty: none
+
+    // Appends the CORS lines for an answer to a request whose Origin header is `origin` (null:
+    // none): OriginList::append_headers.
+    void cors_headers(const std::string* origin, std::string& out) const {
+        cors_origins.append_headers(origin, out);
+    }
 
     uint64_t request_timeout_ms() const { return uint64_t{request_timeout_s} * 1000; }
 };

@@ -34,7 +34,8 @@ struct Config {
     unsigned jwt_leeway_s = 10;
     std::string jwt_cookie = "ssehub_token";
     std::vector<std::string> private_topics;
-    std::string cors_origin = "*";
+    // "*", origins and patterns (app/origin_list.hpp); empty: no page of another origin.
+    std::vector<std::string> cors_origins = {"*"};
     unsigned shutdown_grace_s = 5;
     log::Level log_level = log::Level::Info;
     // TLS for listeners written "tls:ADDR:PORT" (PEM files; re-read on SIGHUP).

@@ -1,5 +1,6 @@
 #include "config/serve_options.hpp"
 
+#include "app/origin_list.hpp"
 #include "auth/topic_pattern.hpp"
 #include "base/cidr.hpp"
 #include "config/size_value.hpp"
@@ -122,6 +123,13 @@ const CLI::Validator private_topic_check(
     },
     "PATTERN");
 
+const CLI::Validator origin_check(
+    [](std::string& text) -> std::string {
+        if (text.empty()) return ""; // `cors-origin = ""` in a file: none
+        return app::OriginList::check(text).value_or("");
+    },
+    "ORIGIN");
+
 std::optional<log::Level> level_named(std::string text) {
     for (char& c : text)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -212,7 +220,11 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
         .add_option("--private-topic", c.private_topics,
                     "Topics that need a token to read: a name or pattern like todo/* (repeatable)")
         ->check(private_topic_check);
-    serve.add_option("--cors-origin", c.cors_origin, "Access-Control-Allow-Origin")
+    serve
+        .add_option("--cors-origin", c.cors_origins,
+                    "Page origins that may read answers (and publish, unless *): *, an origin, "
+                    "or a pattern like http://intranet:* or https://*.example.com (repeatable)")
+        ->check(origin_check)
         ->capture_default_str();
     serve.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds to flush output on SIGTERM")
         ->transform(whole_number(0, 3600))
@@ -253,6 +265,7 @@ std::string finish_serve_options(const ServeOptionText& text, Config& c) {
     // "" stands for none in a file, the way `token-file = ""` does.
     std::erase(c.jwt_keys, std::string());
     std::erase(c.private_topics, std::string());
+    std::erase(c.cors_origins, std::string());
     std::string bad = check_tls_options(c);
     if (bad.empty()) bad = check_redis_options(c);
     return bad;

@@ -114,16 +114,22 @@ void Stream::submit(int status, const std::vector<std::pair<std::string, std::st
     session_.schedule_send();
 }
 
+// The CORS lines for this stream's request (its Origin), as HTTP/2 header fields.
+void Stream::append_cors(HeaderList& headers) const {
+    std::string lines;
+    session_.app().settings().cors_headers(request_.header("origin"), lines);
+    append_header_lines(lines, headers);
+}
+
 void Stream::respond(int status, std::string_view content_type, std::string_view body,
                      std::string_view extra_headers, app::Cors cors) {
     if (responded_ || gone_) return;
-    app::Application& app = session_.app();
     HeaderList headers;
     if (!content_type.empty()) headers.emplace_back("content-type", content_type);
     if (status != 204 && status != 304)
         headers.emplace_back("content-length", std::to_string(body.size()));
     append_header_lines(extra_headers, headers);
-    if (cors == app::Cors::Allow) append_header_lines(app.settings().cors_headers, headers);
+    if (cors == app::Cors::Allow) append_cors(headers);
     bool with_body = !body.empty() && request_.method != "HEAD";
     if (with_body) {
         queue_.push(net::Frame::copy_of(body));
@@ -149,7 +155,7 @@ void Stream::start_stream(sse::Subscription subscription) {
     HeaderList headers = {{"content-type", "text/event-stream"},
                           {"cache-control", "no-store"},
                           {"x-accel-buffering", "no"}};
-    append_header_lines(app.settings().cors_headers, headers);
+    append_cors(headers);
     submit(200, headers, true);
     subscribed_ = true;
     subscription.transport = metrics::Transport::H2;

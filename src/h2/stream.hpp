@@ -80,6 +80,7 @@ class Stream final : public sse::Subscriber, public app::Responder, public sse::
   private:
     void submit(int status, const std::vector<std::pair<std::string, std::string>>& headers,
                 bool with_data);
+    void append_cors(std::vector<std::pair<std::string, std::string>>& headers) const;
     void leave_hub();
     void wake();
     void clear_queue();

@@ -139,7 +139,7 @@ void Connection::respond(int status, std::string_view content_type, std::string_
     const app::Request& req = reader_->request();
     bool keep_alive = req.keep_alive && !app_.shutting_down() && !finish_after_write_;
     std::string headers(extra_headers);
-    if (cors == app::Cors::Allow) headers += app_.settings().cors_headers;
+    if (cors == app::Cors::Allow) app_.settings().cors_headers(req.header("origin"), headers);
     bool head_only = req.method == "HEAD";
     if (!send(app::render_response(status, content_type, body, headers, keep_alive, head_only))) {
         close();
@@ -160,7 +160,8 @@ void Connection::reject(int status, metrics::Rejected kind, std::string_view rea
     }
     finish_after_write_ = true; // answer, then close: the rest of the input is not trusted
     std::string headers(extra_headers);
-    headers += app_.settings().cors_headers;
+    // What of the headers was read: an Origin the list does not match strictly gets no echo.
+    app_.settings().cors_headers(reader_ ? reader_->request().header("origin") : nullptr, headers);
     if (!send(app::render_response(status, "text/plain; charset=utf-8", body, headers, false))) {
         close();
         return;
@@ -176,7 +177,7 @@ void Connection::start_stream(sse::Subscription subscription) {
                        "Content-Type: text/event-stream\r\n"
                        "Cache-Control: no-store\r\n"
                        "X-Accel-Buffering: no\r\n";
-    head += app_.settings().cors_headers;
+    app_.settings().cors_headers(reader_->request().header("origin"), head);
     head += "\r\n";
     reader_.reset(); // frees the request (the subscription holds copies)
     if (!send(net::Frame::copy_of(head))) {

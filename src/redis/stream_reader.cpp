@@ -75,6 +75,8 @@ void StreamReader::on_newest(redisReply* reply) {
     last_ = sse::EventId{};
     for (size_t i = reply->elements; i-- > 0;)
         if (!take(reply->element[i], false, now)) return;
+    // Where this node begins: GET /ssehub/last-id answers from here on (Hub::position()).
+    hub_.set_start(*last_);
     log::info("redis: reading stream " + options_.stream + " after " + last_->to_string() + " (" +
               std::to_string(hub_.ring().size()) + " recent events loaded for replay)");
     hub_.release_parked(now);

@@ -138,9 +138,10 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
         auto requested = EventId::parse(*resume);
         auto evicted = ring_.last_evicted();
         EventId before_retained = evicted.value_or(EventId{});
-        if (requested && newest_ && *requested == *newest_) {
+        if (requested && *requested == position()) {
             // Up to date: nothing to replay.
-        } else if (requested && (ring_.contains(*requested) || requested == evicted)) {
+        } else if (requested && (ring_.contains(*requested) || requested == evicted ||
+                                 resumes_from_start(*requested))) {
             s->cursor_ = *requested;
             s->replaying_ = true;
         } else if (requested && history_) {
@@ -158,6 +159,13 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
         if (s->replaying_ && !s->paging_) continue_replay(s, now_ms);
     }
     drop_marked();
+}
+
+// A page that asked for the position before any event came (GET /ssehub/last-id on a fresh
+// hub) resumes from the start: every event since is still in the ring unless one left it.
+bool Hub::resumes_from_start(const EventId& requested) const {
+    auto evicted = ring_.last_evicted();
+    return start_ && requested == *start_ && (!evicted || *evicted <= *start_);
 }
 
 net::FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) const {

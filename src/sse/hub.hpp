@@ -130,6 +130,19 @@ class Hub {
 
     size_t size() const { return all_.size() + filtered_.size(); }
     std::optional<EventId> newest() const { return newest_; }
+    // Where this hub began: an id below every event it will be given and at or above every one
+    // it was given before (the id source's start for a lone hub; for Redis, the last entry of
+    // the stream when this node first read it, "0-0" for an empty stream). A resume from it
+    // replays what came since, with no ssehub.gap, while the ring still holds all of that.
+    void set_start(const EventId& start) { start_ = start; }
+    // The id a page resumes from to get every event after this moment, exactly once, and none
+    // before (GET /ssehub/last-id): the newest event's id, or the start when nothing newer came.
+    // Nothing until the start is known (Redis: before the stream was first read).
+    std::optional<EventId> position() const {
+        if (!newest_) return start_;
+        if (!start_) return newest_;
+        return std::max(*newest_, *start_);
+    }
     const ReplayRing& ring() const { return ring_; }
 
   private:
@@ -171,6 +184,7 @@ class Hub {
     void continue_paging(Subscriber* s, bool store_end, uint64_t now_ms);
     void fetch_page(Subscriber* s, bool first);
     bool ring_covers(const EventId& cursor) const;
+    bool resumes_from_start(const EventId& requested) const;
     void park(Subscriber* s);
     void release_parked_now(uint64_t now_ms);
     size_t replay_budget() const { return std::max<size_t>(limits_.max_queued_bytes / 2, 1); }
@@ -192,6 +206,7 @@ class Hub {
     HeartbeatList heartbeat_;
     ReplayRing ring_;
     std::optional<EventId> newest_;
+    std::optional<EventId> start_;
     History* history_ = nullptr;          // not owned; null for a lone hub
     net::DeliveryBatch* batch_ = nullptr; // not owned
     std::vector<Subscriber*> parked_;     // replays waiting for this hub to catch up

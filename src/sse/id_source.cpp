@@ -69,6 +69,7 @@ IdSource::IdSource(const std::string& state_dir, uint64_t wall_ms) {
         throw error("cannot read state file", path_);
     }
     last_ = EventId{mark, 0};
+    start_ = last_; // next() issues only ids above it
     persisted_mark_ = mark;
     // Proves the directory is writable now rather than at the first publish.
     if (!persist(std::max(mark, wall_ms) + lease_ms)) throw error("cannot write state file", path_);

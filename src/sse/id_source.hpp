@@ -31,6 +31,9 @@ class IdSource {
     // The next id, or nothing when the mark cannot be written (then no id is safe to issue).
     std::optional<EventId> next(uint64_t wall_ms);
     const std::string& state_file() const { return path_; }
+    // Below every id this run issues and above every id an earlier run issued: "<mark>-0",
+    // the mark read at start ("0-0" without a state file).
+    EventId start() const { return start_; }
 
     // Why no id can be issued (a one-line reason), or nothing when ids can be issued. Only a
     // failed write of the mark makes this say something; while it does, it tries the write
@@ -43,6 +46,7 @@ class IdSource {
 
     std::string path_;
     EventId last_;
+    EventId start_;
     uint64_t persisted_mark_ = 0; // every id issued so far has ms < this
     std::string failure_;         // why the last write of the mark failed; empty once one works
     uint64_t failed_at_ms_ = 0;   // wall clock of that failed write

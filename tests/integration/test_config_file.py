@@ -21,8 +21,10 @@ class ConfigFileTest(HubTestCase):
     def test_file_values_apply_and_the_command_line_wins(self):
         conf = self.write('cors-origin = "https://a.example"\nmax-event-bytes = 20\n')
         hub = self.start_hub("--config", conf, "--cors-origin", "https://cli.example")
-        r = http_request(hub.addr, "GET", "/healthz")
+        r = http_request(hub.addr, "GET", "/healthz", {"Origin": "https://cli.example"})
         self.assertEqual(r.headers["access-control-allow-origin"], "https://cli.example")
+        r = http_request(hub.addr, "GET", "/healthz", {"Origin": "https://a.example"})
+        self.assertNotIn("access-control-allow-origin", r.headers)
         self.assertEqual(publish(hub.addr, "t", "x" * 8).status, 413)
         self.assertEqual(publish(hub.addr, "t", "x" * 7).status, 202)
 
@@ -50,7 +52,7 @@ class ConfigFileTest(HubTestCase):
             f.write('cors-origin = "https://new.example"\nmax-event-bytes = 20\n')
         hub.signal(signal.SIGHUP)
         hub.wait_for_log("reloaded configuration")
-        r = http_request(hub.addr, "GET", "/healthz")
+        r = http_request(hub.addr, "GET", "/healthz", {"Origin": "https://new.example"})
         self.assertEqual(r.headers["access-control-allow-origin"], "https://new.example")
         # The limit bounds the request body too: "event=t&data=" and 7 bytes is 20.
         self.assertEqual(publish(hub.addr, "t", "x" * 21).status, 413)
@@ -64,7 +66,7 @@ class ConfigFileTest(HubTestCase):
             f.write('cors-origin = "https://new.example"\nheartbeat = never\n')
         hub.signal(signal.SIGHUP)
         hub.wait_for_log("reload failed")
-        r = http_request(hub.addr, "GET", "/healthz")
+        r = http_request(hub.addr, "GET", "/healthz", {"Origin": "https://old.example"})
         self.assertEqual(r.headers["access-control-allow-origin"], "https://old.example")
         self.assert_next_event(client, "t", "still", publish_ok(hub.addr, "t", "still")["id"])
 

@@ -63,7 +63,7 @@ class OptionValueTest(HubTestCase):
         hub.signal(signal.SIGHUP)
         line = hub.wait_for_log("reload failed, keeping the old configuration")
         self.assertIn("history-events", line)
-        r = http_request(hub.addr, "GET", "/healthz")
+        r = http_request(hub.addr, "GET", "/healthz", {"Origin": "https://old.example"})
         self.assertEqual(r.headers["access-control-allow-origin"], "https://old.example")
 
     def test_a_failed_reload_keeps_the_old_log_level(self):

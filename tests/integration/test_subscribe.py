@@ -25,8 +25,9 @@ class ResponseHead(HubTestCase):
         self.assertNotIn("transfer-encoding", sub.headers)
 
     def test_cors_origin_option_sets_the_allow_origin_header(self):
+        # A named origin is answered to a request from it (test_cors_origins.py has the rest).
         hub = self.start_hub("--cors-origin", "https://intranet.example")
-        sub = self.subscribe(hub.addr, "/events")
+        sub = self.subscribe(hub.addr, "/events", headers={"Origin": "https://intranet.example"})
         self.assertEqual(sub.headers.get("access-control-allow-origin"),
                          "https://intranet.example")
 
