@@ -8,6 +8,9 @@
 //     requests to the hub still go through;
 //   - an origin not in --cors-origin gets onError and no events; a page of another site (a
 //     host name mapped to 127.0.0.1) gets its events over a stream of its own;
+//   - through the bridge a page gets no more than its own rights: an origin with a token (or
+//     the cookie, for a listed origin) reads a stream of its own, and a page of another
+//     origin that asks for every event never gets the private ones;
 //   - a page rendered at an id subscribes with {since} and gets what was published between;
 //     a reloaded tab gets what was published during the reload (sessionStorage), once; the
 //     hub's built-in page shares the same stream and says so.
@@ -15,7 +18,10 @@
 // under CI=true (dependency.js). Run: node --test (SSEHUB_BIN names the binary).
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startChromium, waitUntil, browserTest, stopChecked } from './lib.mjs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startChromium, waitUntil, browserTest, stopChecked, mintHs256 } from './lib.mjs';
 import dependency from './dependency.js';
 
 const { missing } = dependency;
@@ -35,7 +41,14 @@ before(async () => {
 
 after(async () => {
   if (state.chrome) await state.chrome.close();
+  if (secretDir) rmSync(secretDir, { recursive: true, force: true });
 });
+
+const SECRET = 'a-bridge-test-secret-of-at-least-32-bytes';
+const secretDir = mkdtempSync(path.join(os.tmpdir(), 'ssehub-bridge-'));
+const secretFile = path.join(secretDir, 'secret');
+writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+const token = (subscribe) => mintHs256({ ssehub: { subscribe }, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET);
 
 // A page of some origin that loads the hub's script; window.sub(name, topics, options)
 // subscribes, collecting events in window.got[name] and onError messages in window.errors[name].
@@ -249,5 +262,38 @@ browserTest(state, 'a page rendered at an id gets what was published before it s
   assert.deepEqual((await gotIn(late, 's')).map((ev) => ev.id), [...during, last]);
   assert.deepEqual((await gotIn(first, 's')).map((ev) => ev.id), [id0, between, after, ...during, last]);
   await h.waitSubscribers(1);
+  await stopChecked(h);
+});
+
+browserTest(state, 'through the bridge a page reads no more than its own rights: tokens and the '
+  + 'cookie stay with their origin', async ({ context, newPage, hub, pages }) => {
+  const owner = await pages({ '/': PAGE });
+  const other = await pages({ '/': PAGE });
+  const h = await hub(['--jwt-key', secretFile, '--private-topic', 'todo/*', ...await corsArgs([owner.origin, other.origin])]);
+  await context.addCookies([{ name: 'ssehub_token', value: token(['todo/bob']), url: h.url,
+    httpOnly: true, sameSite: 'Lax' }]);
+  const alice = await open(newPage, owner.origin, h);
+  await sub(alice, 'all', [], { token: token(['todo/alice']) });
+  await sub(alice, 'cookie', ['todo/bob'], { withCredentials: true });
+  const stranger = await open(newPage, other.origin, h);
+  await sub(stranger, 'all', []);
+  await waitUntil(async () => (await stats(stranger)).pages === 2 && (await stats(stranger)).streams === 2,
+    { timeoutMs: WAIT, message: 'one worker, two streams (the token\'s origin reads its own)' });
+  await h.waitSubscribers(2);
+
+  const ids = [];
+  for (const [topic, data] of [['todo/alice', 'a1'], ['news', 'n1'], ['todo/bob', 'b1'], ['news', 'n2']]) {
+    ids.push(await published(h, { topic, data }));
+  }
+  await waitFor(alice, 'all', 4, 'alice (token, everything)');
+  await waitFor(alice, 'cookie', 1, 'alice (cookie)');
+  await waitFor(stranger, 'all', 2, 'the other origin');
+  // One origin is one reader: alice's subscription to everything also gets what her cookie reads.
+  assert.deepEqual((await gotIn(alice, 'all')).map((ev) => ev.data), ['a1', 'n1', 'b1', 'n2']);
+  assert.deepEqual((await gotIn(alice, 'cookie')).map((ev) => ev.data), ['b1']);
+  assert.deepEqual((await gotIn(stranger, 'all')).map((ev) => ev.data), ['n1', 'n2'],
+    "the other origin never gets what alice's token or cookie reads");
+  assert.deepEqual(await errorsIn(alice, 'all'), []);
+  assert.deepEqual(await errorsIn(alice, 'cookie'), []);
   await stopChecked(h);
 });

@@ -14,11 +14,10 @@
 // reason) only when Chromium or playwright-core is not installed, never under CI=true.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startChromium, waitUntil, stopChecked, browserTest as libBrowserTest } from './lib.mjs';
+import { startChromium, waitUntil, stopChecked, browserTest as libBrowserTest, mintHs256 } from './lib.mjs';
 import dependency from './dependency.js';
 
 const { missing } = dependency;
@@ -50,11 +49,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const b64url = (buf) => Buffer.from(buf).toString('base64url');
-function mint(payload) {
-  const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
-  return `${head}.${b64url(crypto.createHmac('sha256', SECRET).update(head).digest())}`;
-}
+const mint = (payload) => mintHs256(payload, SECRET);
 const exp = () => Math.floor(Date.now() / 1000) + 3600;
 
 // lib.mjs's browserTest, with this file's Chromium, viewport and hub arguments.

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -395,4 +396,13 @@ export function browserTest(state, name, body) {
 export async function stopChecked(hub) {
   assert.ok(hub.alive(), `hub died during the test:\n${hub.log.join('\n')}`);
   assert.equal(await hub.stop(), 0, `hub exit status on SIGTERM:\n${hub.log.join('\n')}`);
+}
+
+// ------------------------------------------------------------------ tokens
+
+// An HS256 JWT signed with secret (what `ssehub token` makes, minted here with node's crypto).
+export function mintHs256(payload, secret) {
+  const b64url = (buf) => Buffer.from(buf).toString('base64url');
+  const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
+  return `${head}.${b64url(crypto.createHmac('sha256', secret).update(head).digest())}`;
 }

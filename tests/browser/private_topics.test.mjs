@@ -1,6 +1,6 @@
 // Private topics through /ssehub.js in a real browser (issue 17): Debian's headless Chromium,
 // driven by playwright-core over CDP, against a hub started with --jwt-key, --private-topic
-// 'todo/*' and a one-second heartbeat. HS256 tokens are minted here with node's crypto.
+// 'todo/*' and a one-second heartbeat. HS256 tokens are minted here (lib.mjs mintHs256).
 //
 //   - a page of another origin with the ssehub_token cookie (withCredentials, --cors-origin)
 //     reads its private topic and the public ones; without the cookie it gets onError, and
@@ -17,11 +17,10 @@
 // under CI=true (dependency.js). Run: node --test (SSEHUB_BIN names the binary).
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startChromium, waitUntil, compareIds, stopChecked, browserTest as libBrowserTest } from './lib.mjs';
+import { startChromium, waitUntil, compareIds, stopChecked, browserTest as libBrowserTest, mintHs256 } from './lib.mjs';
 import dependency from './dependency.js';
 
 const { missing } = dependency;
@@ -52,11 +51,8 @@ after(async () => {
 
 // ------------------------------------------------------------------ tokens
 
-const b64url = (buf) => Buffer.from(buf).toString('base64url');
-
 function mint(payload, secret = SECRET) {
-  const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
-  return `${head}.${b64url(crypto.createHmac('sha256', secret).update(head).digest())}`;
+  return mintHs256(payload, secret);
 }
 
 // A token that may read `subscribe` and expires in ttlS seconds.
