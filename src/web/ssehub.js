@@ -197,7 +197,21 @@
     if (last) this.lastId = last;
     this.renew();
   };
+  // A stream that has read no event yet starts from the hub's position (GET /ssehub/last-id),
+  // so that when it is replaced (a tab subscribes to another topic) or fails before its first
+  // event, the next one resumes from there and nothing published meanwhile is lost.
   EventReader.prototype.connect = function (gen) {
+    var self = this;
+    if (this.lastId) return this.read(gen);
+    fetch(this.base + 'ssehub/last-id', { cache: 'no-store', credentials: 'omit' }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (doc) {
+      if (gen === self.gen && !self.lastId && doc && typeof doc.id === 'string' && ID.test(doc.id)) self.lastId = doc.id;
+    }, function () { /* an older hub, or none: the stream says */ }).then(function () {
+      if (gen === self.gen) self.read(gen);
+    });
+  };
+  EventReader.prototype.read = function (gen) {
     var self = this, ctrl = new AbortController(), plan = this.plan, answered = false;
     this.ctrl = ctrl;
     var url = streamUrl(this.base, plan.topics, plan.tokens, this.lastId);
