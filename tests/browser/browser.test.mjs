@@ -13,13 +13,13 @@
 // (SSEHUB_BIN names the binary; default build/ssehub). SSEHUB_SCREENSHOT_DIR (default: the
 // system temp dir) receives ssehub-index.png, the built-in page with events in it, and
 // ssehub-index-restart.png, the same page after the restart (old event, gap, new event).
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  Hub, startChromium, startPageServer, waitUntil, compareIds, curl,
+  startChromium, waitUntil, compareIds, curl, stopChecked, browserTest as libBrowserTest,
 } from './lib.mjs';
 import dependency from './dependency.js';
 
@@ -27,69 +27,27 @@ const { missing } = dependency;
 
 const WAIT = 15000; // bound of every wait for something the browser should show
 
-let chrome = null;
-let skipReason = null;
+const state = { chrome: null, skipReason: null, contextOptions: { viewport: { width: 1280, height: 800 } } };
 
 before(async () => {
   const r = await startChromium();
   if (r.skip) {
-    skipReason = missing(r.skip); // throws under CI=true
+    state.skipReason = missing(r.skip); // throws under CI=true
     // ctest's SKIP_REGULAR_EXPRESSION matches this line.
-    console.log(`SKIP: browser tests: ${skipReason}`);
+    console.log(`SKIP: browser tests: ${state.skipReason}`);
     return;
   }
-  chrome = r;
-  console.log(`# chromium ${chrome.version}, pid ${chrome.pid}`);
+  state.chrome = r;
+  console.log(`# chromium ${r.version}, pid ${r.pid}`);
 });
 
 after(async () => {
-  if (chrome) await chrome.close();
+  if (state.chrome) await state.chrome.close();
 });
 
-// Runs body(ctx) with a fresh browser context and page, hubs and page servers that are all
-// stopped at the end, pass or fail. Page errors fail the test.
+// lib.mjs's browserTest with a page opened for the test.
 function browserTest(name, body) {
-  test(name, async (t) => {
-    if (skipReason) {
-      t.skip(skipReason);
-      return;
-    }
-    const cleanups = [];
-    const pageErrors = [];
-    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    const ctx = {
-      page,
-      async hub(opts) {
-        const h = new Hub(opts);
-        cleanups.push(() => h.cleanup());
-        await h.start();
-        return h;
-      },
-      async pages(map) {
-        const s = await startPageServer(map);
-        cleanups.push(() => s.close());
-        return s;
-      },
-      pageErrors,
-    };
-    try {
-      await body(ctx);
-      assert.deepEqual(pageErrors, [], 'the page raised errors');
-    } finally {
-      for (const c of cleanups.reverse()) {
-        try { await c(); } catch (err) { console.error(`cleanup: ${err.message}`); }
-      }
-    }
-  });
-}
-
-// Stops a hub that a test is done with and checks it exited 0 on SIGTERM.
-async function stopChecked(hub) {
-  assert.ok(hub.alive(), `hub died during the test:\n${hub.log.join('\n')}`);
-  assert.equal(await hub.stop(), 0, `hub exit status on SIGTERM:\n${hub.log.join('\n')}`);
+  libBrowserTest(state, name, async (ctx) => body({ ...ctx, page: await ctx.newPage() }));
 }
 
 function screenshotDir() {

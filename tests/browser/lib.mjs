@@ -350,7 +350,8 @@ export async function startChromium(extraArgs = []) {
 
 // test(name) with a fresh browser context of state.chrome (skipped with state.skipReason;
 // state.contextOptions for playwright's newContext);
-// body gets {context, newPage(), hub(args), pages(map)}; hubs, page servers and the context
+// body gets {context, newPage(), hub(args), pages(map), pageErrors}; hubs, page servers and the
+// context
 // end afterwards, pass or fail. An error a page raises fails the test.
 export function browserTest(state, name, body) {
   test(name, async (t) => {
@@ -364,13 +365,15 @@ export function browserTest(state, name, body) {
     cleanups.push(() => context.close());
     const ctx = {
       context,
+      pageErrors,
       async newPage() {
         const page = await context.newPage();
         page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
         return page;
       },
+      // args: the hub's arguments, or Hub's options ({args, port, stateDir}).
       async hub(args = []) {
-        const h = new Hub({ args });
+        const h = new Hub(Array.isArray(args) ? { args } : args);
         cleanups.push(() => h.cleanup());
         await h.start();
         return h;
