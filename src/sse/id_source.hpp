@@ -31,6 +31,11 @@ class IdSource {
     // The next id, or nothing when the mark cannot be written (then no id is safe to issue).
     std::optional<EventId> next(uint64_t wall_ms);
     const std::string& state_file() const { return path_; }
+    // The newest id issued (at start: every id this run issues is greater than it).
+    const EventId& last() const { return last_; }
+    // Ids go on after `id` (the newest stored in the history log), even if the state file
+    // was lost or moved back. Throws std::runtime_error when the mark cannot be written.
+    void continue_after(const EventId& id, uint64_t wall_ms);
 
     // Why no id can be issued (a one-line reason), or nothing when ids can be issued. Only a
     // failed write of the mark makes this say something; while it does, it tries the write
