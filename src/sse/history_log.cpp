@@ -14,16 +14,6 @@
 
 namespace ssehub::sse {
 
-struct HistoryLog::SyncRequest {
-    uv_fs_t req;
-    HistoryLog* log;
-    int fd;
-    bool close_after; // a rotated segment, or the directory
-    uint64_t through; // records through this number are durable once it succeeds
-    uint64_t stored;  // of them, records written without failure (for the gauge)
-    bool done = false;
-};
-
 HistoryLog::HistoryLog(uv_loop_t* loop, HistoryLogOptions options, metrics::Metrics& metrics)
     : loop_(loop), options_(std::move(options)), metrics_(metrics) {
     metrics_.history_enabled = true;
@@ -90,19 +80,14 @@ uint64_t HistoryLog::append(const Event& event) {
     ++batch_records_;
     if (!batch_first_) batch_first_ = event.id;
     batch_last_ = event.id;
+    if (handles_open_ && options_.fsync != FsyncPolicy::Always &&
+        !uv_is_active(reinterpret_cast<uv_handle_t*>(&write_timer_)))
+        uv_timer_start(&write_timer_, on_write_timer, write_tick_ms, 0);
     return ++appended_;
 }
 
 void HistoryLog::append_hole(const EventId& after, const EventId& until) {
     append_record(batch_, HistoryRecord{RecordKind::Hole, Event{after, {}, {}, {}}, until});
-}
-
-void HistoryLog::when_durable(uint64_t n, std::unique_ptr<DurablePublish> publish) {
-    if (n <= synced_) {
-        publish->answer(true);
-        return;
-    }
-    waiting_.emplace_back(n, std::move(publish));
 }
 
 void HistoryLog::flush() {
@@ -192,79 +177,14 @@ void HistoryLog::write_failed(int err, size_t records) {
     update_gauges();
 }
 
-// The records from `first` on failed: their publishes are answered "not stored" now.
-void HistoryLog::answer_failed(uint64_t first) {
-    while (!waiting_.empty() && waiting_.back().first >= first) {
-        std::unique_ptr<DurablePublish> p = std::move(waiting_.back().second);
-        waiting_.pop_back();
-        p->answer(false);
-    }
-}
-
-void HistoryLog::answer_through(uint64_t n, bool stored) {
-    while (!waiting_.empty() && waiting_.front().first <= n) {
-        std::unique_ptr<DurablePublish> p = std::move(waiting_.front().second);
-        waiting_.pop_front();
-        p->answer(stored);
-    }
-}
-
-void HistoryLog::request_sync(int fd, bool close_after) {
-    auto* r = new SyncRequest{{}, this, fd, close_after, written_, stored_};
-    r->req.data = r;
-    syncs_.push_back(r);
-    if (uv_fs_fsync(loop_, &r->req, fd, on_synced) != 0) {
-        r->req.result = -EIO;
-        r->done = true;
-        settle_syncs();
-    }
-}
-
-void HistoryLog::on_synced(uv_fs_t* req) noexcept {
-    auto* r = static_cast<SyncRequest*>(req->data);
-    r->done = true;
-    r->log->settle_syncs();
-}
-
-// Syncs complete in any order on the threadpool; records count as durable only in the order
-// they were written, so the requests are settled oldest first.
-void HistoryLog::settle_syncs() {
-    while (!syncs_.empty() && syncs_.front()->done) {
-        SyncRequest* r = syncs_.front();
-        syncs_.pop_front();
-        bool ok = r->req.result >= 0;
-        if (r->close_after) ::close(r->fd);
-        if (ok) {
-            synced_ = std::max(synced_, r->through);
-            synced_stored_ = std::max(synced_stored_, r->stored);
-            answer_through(synced_, true);
-        } else {
-            // The kernel may have dropped the pages: nothing written so far can be promised.
-            ++metrics_.history_write_errors;
-            failure_ =
-                std::string("fsync failed: ") + std::strerror(static_cast<int>(-r->req.result));
-            log::error("history: " + failure_);
-            answer_through(r->through, false);
-        }
-        uv_fs_req_cleanup(&r->req);
-        delete r;
-    }
-    if (syncs_.empty() && sync_wanted_ && fd_ >= 0) {
-        sync_wanted_ = false;
-        request_sync(fd_, false);
-    }
-    update_gauges();
-}
-
 void HistoryLog::on_check(uv_check_t* handle) noexcept {
-    static_cast<HistoryLog*>(handle->data)->flush();
+    auto* log = static_cast<HistoryLog*>(handle->data);
+    if (log->options_.fsync == FsyncPolicy::Always || log->batch_.size() >= flush_bytes)
+        log->flush();
 }
 
-void HistoryLog::on_sync_timer(uv_timer_t* handle) noexcept {
-    auto* log = static_cast<HistoryLog*>(handle->data);
-    // Like Redis' everysec: a sync still running postpones the next one.
-    if (log->fd_ >= 0 && log->written_ > log->synced_ && log->syncs_.empty())
-        log->request_sync(log->fd_, false);
+void HistoryLog::on_write_timer(uv_timer_t* handle) noexcept {
+    static_cast<HistoryLog*>(handle->data)->flush();
 }
 
 // A segment goes once the ring holds none of its events; the one being written stays.
@@ -329,6 +249,7 @@ void HistoryLog::close(const std::optional<EventId>& newest) {
     if (handles_open_) {
         handles_open_ = false;
         uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+        uv_close(reinterpret_cast<uv_handle_t*>(&write_timer_), nullptr);
         uv_close(reinterpret_cast<uv_handle_t*>(&sync_timer_), nullptr);
     }
 }

@@ -4,13 +4,18 @@
 // event in it has left the ring, so the disk holds about the ring plus one segment.
 //
 // Written from the loop, never in the way of fan-out: append() only adds to a batch in memory;
-// the batch is written once per loop turn (the check handle, after the poll that read the
-// publishes) with one write(2) on an O_APPEND descriptor. That write copies into the page
+// the batch is written with one write(2) on an O_APPEND descriptor a short tick (write_tick_ms)
+// after its first record, or at the end of the loop turn once it passes flush_bytes, and with
+// --history-fsync always at the end of every loop turn (the check handle, after the poll that
+// read the publishes: those answers wait for the disk anyway). The tick is there because a
+// write(2) costs about 2 us of CPU here, which one write per publish would add to every
+// publish (measured: bench/results/2026-12-05-history); a tick of 1 ms batches every publish
+// of a busy hub and adds at most that to what kill -9 can lose. The write copies into the page
 // cache and takes microseconds, so it stays on the loop: uv_fs_write would add a threadpool
 // round trip and a wakeup per batch for no gain and keep the batch alive across turns. What
 // can block for milliseconds is fsync, and that always runs on libuv's threadpool
-// (uv_fs_fsync): after every batch (--history-fsync always; the publishes of a batch are
-// answered when its fsync completes), once a second (everysec) or never (no).
+// (uv_fs_fsync): after every batch (always; the publishes of a batch are answered when its
+// fsync completes), once a second (everysec) or never (no).
 //
 // A write that fails (disk full, EFBIG past RLIMIT_FSIZE, EIO) is cut back off the file so no
 // torn record stays in the middle of it; its events were delivered live and stay in the ring,
@@ -77,7 +82,7 @@ class HistoryLog {
     void when_durable(uint64_t n, std::unique_ptr<DurablePublish> publish);
     FsyncPolicy policy() const { return options_.fsync; }
 
-    // Writes the batch (the loop's check handle calls it after each poll).
+    // Writes the batch now (the write tick, or the check handle after a poll; see above).
     void flush();
     // A clean stop: writes what is left and a Close record, fsyncs (on the loop: it is
     // stopping), closes the handles. `newest`: the newest id issued, for a last Hole record
@@ -93,9 +98,20 @@ class HistoryLog {
         std::optional<EventId> last; // newest event in it
         size_t bytes = 0;
     };
-    struct SyncRequest; // one fsync on the threadpool
+    struct SyncRequest { // one fsync on the threadpool (history_log_sync.cpp)
+        uv_fs_t req;
+        HistoryLog* log;
+        int fd;
+        bool close_after; // a rotated segment, or the directory
+        uint64_t through; // records through this number are durable once it succeeds
+        uint64_t stored;  // of them, records written without failure (for the gauge)
+        bool done = false;
+    };
 
+    static constexpr uint64_t write_tick_ms = 1;
+    static constexpr size_t flush_bytes = 64u << 10;
     static void on_check(uv_check_t* handle) noexcept;
+    static void on_write_timer(uv_timer_t* handle) noexcept;
     static void on_sync_timer(uv_timer_t* handle) noexcept;
     static void on_synced(uv_fs_t* req) noexcept;
 
@@ -116,6 +132,7 @@ class HistoryLog {
     metrics::Metrics& metrics_; // not owned: outlives the log
     const Hub* hub_ = nullptr;  // not owned: its ring says which segments may go
     uv_check_t check_;
+    uv_timer_t write_timer_; // the tick after a batch's first record (everysec, no)
     uv_timer_t sync_timer_;
     bool handles_open_ = false;
 

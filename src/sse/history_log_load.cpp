@@ -151,6 +151,8 @@ std::optional<EventId> HistoryLog::open(Hub& hub, const EventId& first_new_id) {
     uv_check_init(loop_, &check_);
     check_.data = this;
     uv_check_start(&check_, on_check);
+    uv_timer_init(loop_, &write_timer_);
+    write_timer_.data = this;
     uv_timer_init(loop_, &sync_timer_);
     sync_timer_.data = this;
     if (options_.fsync == FsyncPolicy::EverySec)
