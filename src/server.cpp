@@ -102,6 +102,10 @@ int Server::run() {
                     std::make_unique<sse::HistoryLog>(&loop_, history_options(config_), metrics_);
                 if (auto last = history_->open(*hub_, ids_->last()))
                     ids_->continue_after(*last, base::wall_ms());
+            } else if (size_t n = sse::HistoryLog::discard(history_options(config_).dir)) {
+                log::info("history-persist off: removed the " + std::to_string(n) +
+                          " segment(s) of an earlier history log (they would miss this run's "
+                          "events)");
             }
             local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_, history_.get());
             sink = local_sink_.get();

@@ -76,6 +76,11 @@ class HistoryLog {
     // the newest stored id. Throws std::runtime_error when the directory cannot be used.
     std::optional<EventId> open(Hub& hub, const EventId& first_new_id);
 
+    // For a run without the log (--history-persist off): removes the segments an earlier run
+    // left in `dir`, since they would miss this run's events and a later run would replay
+    // across that hole without a gap. Returns how many it removed.
+    static size_t discard(const std::string& dir);
+
     // Adds the event to the batch of this loop turn; returns its record number.
     uint64_t append(const Event& event);
     // Answers `publish` once record `n` is durable, or failed (then stored is false). Owns it.

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -56,6 +57,18 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 } // namespace
+
+size_t HistoryLog::discard(const std::string& dir) {
+    struct stat st;
+    if (stat(dir.c_str(), &st) != 0) return 0; // no earlier log
+    size_t removed = 0;
+    for (uint64_t n : segment_numbers(dir)) {
+        char name[32];
+        std::snprintf(name, sizeof name, "/%08llu.log", static_cast<unsigned long long>(n));
+        removed += unlink((dir + name).c_str()) == 0;
+    }
+    return removed;
+}
 
 std::optional<EventId> HistoryLog::open(Hub& hub, const EventId& first_new_id) {
     hub_ = &hub;

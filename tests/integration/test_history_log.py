@@ -8,6 +8,8 @@
 - a torn tail (the last record cut in half) and a damaged record (one byte flipped) are
   truncated, logged with the file and the offset, and the intact prefix is served, with a gap
   for what was lost;
+- a run with --history-persist off removes the log, so a later run cannot replay across the
+  events it missed;
 - a full disk (RLIMIT_FSIZE; the hub must not die of SIGXFSZ): live events keep flowing,
   /healthz and /metrics say so, and a publish under --history-fsync always answers
   "stored": false for what was not stored.
@@ -171,6 +173,21 @@ class HistoryLogTest(HubTestCase):
         new = publish_ok(again.addr, "t", "after")["id"]
         self.assert_events(page, [("after", new)])
         self.assert_events(saw_lost, [("after", new)])
+
+    def test_a_run_without_the_log_removes_it_so_no_later_run_skips_its_events(self):
+        hub = self.hub()
+        ids = self.publish_n(hub, 3)
+        self.assertEqual(hub.stop(), 0)
+        off = self.hub("--history-persist", "off")
+        off.wait_for_log(r"history-persist off: removed the 1 segment\(s\)")
+        self.assertEqual(segments(self.state), [])
+        publish_ok(off.addr, "t", "while off")
+        self.assertEqual(off.stop(), 0)
+        again = self.hub()
+        page = self.resume(again, ids[0])
+        gap = page.next_event()
+        self.assertEqual(gap.type, "ssehub.gap")  # not d1, d2 and silence about "while off"
+        self.assertEqual(json.loads(gap.data)["reason"], "unknown")
 
     def test_a_full_disk_keeps_live_events_flowing_and_says_so(self):
         limit = 32 * 1024
