@@ -4,6 +4,7 @@
 // and the offset, and the hub starts with the intact prefix. Events that follow in later
 // segments are kept, with a hole where the lost ones were.
 #include "base/log.hpp"
+#include "sse/event_validation.hpp"
 #include "sse/history_log.hpp"
 #include "sse/hub.hpp"
 
@@ -56,6 +57,14 @@ bool read_file(const std::string& path, std::string& out) {
     return true;
 }
 
+// A record goes to the encoder as a published event does, so it must pass the same rules: the
+// checksum proves only that the bytes are the ones written, not who wrote them.
+bool publishable(const Event& e) {
+    std::optional<std::string_view> topic;
+    if (!e.topic.empty()) topic = e.topic;
+    return !validate_event(e.type, topic, e.data, max_record_payload);
+}
+
 } // namespace
 
 size_t HistoryLog::discard(const std::string& dir) {
@@ -98,9 +107,9 @@ std::optional<EventId> HistoryLog::open(Hub& hub, const EventId& first_new_id) {
             while (at < bytes.size()) {
                 DecodedRecord d = decode_record(std::string_view(bytes).substr(at));
                 const HistoryRecord& r = d.record;
-                if (d.status == DecodeStatus::Ok && r.kind == RecordKind::Event && last &&
-                    r.event.id <= *last)
-                    d.status = DecodeStatus::Corrupt; // ids only grow
+                if (d.status == DecodeStatus::Ok && r.kind == RecordKind::Event &&
+                    ((last && r.event.id <= *last) || !publishable(r.event)))
+                    d.status = DecodeStatus::Corrupt; // ids only grow; the encoder needs this
                 if (d.status != DecodeStatus::Ok) {
                     damaged = true;
                     break;
