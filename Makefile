@@ -47,6 +47,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream
 FUZZ_TARGETS += fuzz_redis_url fuzz_prometheus_text fuzz_stream_entry fuzz_h2_session
 FUZZ_TARGETS += fuzz_token fuzz_token_request # signed tokens (src/auth/, app/token_access)
+FUZZ_TARGETS += fuzz_history_segment # the history log's segment reader (sse/history_record)
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DFUZZ=ON -DSANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)

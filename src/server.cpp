@@ -78,6 +78,8 @@ int Server::run() {
     raise_fd_limit();
     // Handlers first: a SIGTERM that arrives as soon as we listen must still shut down cleanly.
     std::signal(SIGPIPE, SIG_IGN);
+    // A file past RLIMIT_FSIZE must fail the write (counted, logged), not kill the hub.
+    std::signal(SIGXFSZ, SIG_IGN);
     uv_signal_init(&loop_, &sigterm_);
     uv_signal_init(&loop_, &sigint_);
     uv_signal_init(&loop_, &sighup_);
@@ -96,7 +98,17 @@ int Server::run() {
         if (config_.redis.empty()) {
             ids_ = std::make_unique<sse::IdSource>(config_.state_dir, base::wall_ms());
             hub_->set_start(ids_->start());
-            local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_);
+            if (config_.history_persist == "on") {
+                history_ =
+                    std::make_unique<sse::HistoryLog>(&loop_, history_options(config_), metrics_);
+                if (auto last = history_->open(*hub_, ids_->last()))
+                    ids_->continue_after(*last, base::wall_ms());
+            } else if (size_t n = sse::HistoryLog::discard(history_options(config_).dir)) {
+                log::info("history-persist off: removed the " + std::to_string(n) +
+                          " segment(s) of an earlier history log (they would miss this run's "
+                          "events)");
+            }
+            local_sink_ = std::make_unique<sse::LocalSink>(*ids_, *hub_, history_.get());
             sink = local_sink_.get();
         } else {
 #ifdef SSEHUB_HAVE_REDIS
@@ -238,6 +250,7 @@ void Server::close_loop_handles() {
 #ifdef SSEHUB_HAVE_REDIS
     if (redis_) redis_->stop(); // no connection waits for an answer any more
 #endif
+    if (history_) history_->close(hub_ ? hub_->newest() : std::nullopt);
     for (uv_handle_t* h :
          {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
           reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&tick_),

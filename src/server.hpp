@@ -14,6 +14,7 @@
 #include "net/flush_list.hpp"
 #include "net/listener.hpp"
 #include "net/send_batch.hpp"
+#include "sse/history_log.hpp"
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
 #include "sse/local_sink.hpp"
@@ -59,6 +60,7 @@ class Server {
     static void notify(const char* state);
     void start_watchdog();
     void notify_tick(uint64_t now_ms);
+    static sse::HistoryLogOptions history_options(const config::Config& c);
     static sse::HubLimits hub_limits(const config::Config& c,
                                      std::shared_ptr<const auth::KeySet> signing_keys);
 #ifdef SSEHUB_HAVE_REDIS
@@ -89,6 +91,7 @@ class Server {
     metrics::Metrics metrics_;
     std::unique_ptr<sse::IdSource> ids_;
     std::unique_ptr<sse::Hub> hub_;
+    std::unique_ptr<sse::HistoryLog> history_;   // a lone hub with --history-persist on
     std::shared_ptr<tls::ServerContext> tls_;    // when a listener speaks TLS
     std::unique_ptr<sse::LocalSink> local_sink_; // a lone hub's sink
 #ifdef SSEHUB_HAVE_REDIS

@@ -5,6 +5,7 @@
 
 #include "base/log.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -123,6 +124,19 @@ sse::HubLimits Server::hub_limits(const config::Config& c,
                           std::move(signing_keys)};
 }
 
+sse::HistoryLogOptions Server::history_options(const config::Config& c) {
+    sse::HistoryLogOptions o;
+    o.dir = (c.state_dir.empty() ? std::string(".") : c.state_dir) + "/history";
+    o.fsync = c.history_fsync == "always" ? sse::FsyncPolicy::Always
+              : c.history_fsync == "no"   ? sse::FsyncPolicy::No
+                                          : sse::FsyncPolicy::EverySec;
+    // A few segments per ring: a segment goes once all of it has left the ring, so the disk
+    // holds the ring and at most about a quarter more.
+    o.segment_bytes = std::clamp<size_t>(c.history_bytes / 4, 64u << 10, 64u << 20);
+    o.segment_events = std::max<size_t>(c.history_events / 4, 64);
+    return o;
+}
+
 Server::Loaded Server::load(const config::Config& c) {
     Loaded loaded;
     if (!c.token_file.empty()) loaded.publish_tokens = read_tokens(c.token_file);
@@ -160,11 +174,17 @@ void Server::reload() {
             log::warn("redis and redis-stream changes take effect only after a restart");
         if (next->io_uring != config_.io_uring)
             log::warn("io-uring changes take effect only after a restart");
+        if (next->history_persist != config_.history_persist ||
+            next->history_fsync != config_.history_fsync)
+            log::warn("history-persist and history-fsync changes take effect only after a "
+                      "restart");
         next->listen = config_.listen;
         next->state_dir = config_.state_dir;
         next->redis = config_.redis;
         next->redis_stream = config_.redis_stream;
         next->io_uring = config_.io_uring;
+        next->history_persist = config_.history_persist;
+        next->history_fsync = config_.history_fsync;
         Loaded loaded = load(*next); // the token and password files
         reload_tls(*next);
         apply(*next, std::move(loaded));

@@ -182,9 +182,14 @@ void Application::answer_publish(Responder& c, const sse::PublishOutcome& o) {
         c.reject(503, o.kind, o.reason,
                  "Retry-After: " + std::to_string(std::max(o.retry_in_s, 1u)) + "\r\n");
     } else if (o.broadcast) {
-        c.respond(200, "text/plain; charset=utf-8", "OK\n");
+        // The legacy answer stays 200 OK; its body says when the event was not stored.
+        c.respond(200, "text/plain; charset=utf-8",
+                  o.stored == false ? "OK (delivered, not stored)\n" : "OK\n");
     } else {
         nlohmann::json answer = {{"id", o.id.to_string()}, {"subscribers", o.subscribers}};
+        // --history-fsync always: whether the event is durable; false means it was delivered
+        // live but its write to the history log failed (see /healthz).
+        if (o.stored) answer["stored"] = *o.stored;
         c.respond(202, "application/json", answer.dump() + "\n");
     }
 }
@@ -254,6 +259,8 @@ void Application::route(Responder& c, const Request& req) {
         } else if (path == "/healthz") {
             if (auto why = app.sink().unavailable())
                 c.respond(503, "text/plain; charset=utf-8", *why + "\n", "Retry-After: 1\r\n");
+            else if (auto degraded = app.sink().degraded())
+                c.respond(200, "text/plain; charset=utf-8", "ok\n" + *degraded + "\n");
             else
                 c.respond(200, "text/plain; charset=utf-8", "ok\n");
         } else {

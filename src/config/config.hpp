@@ -46,6 +46,9 @@ struct Config {
     std::string redis_stream = "ssehub:events";
     std::string dashboard = "off"; // on: the live page at /ssehub/dashboard for admins
     std::string io_uring = "auto"; // auto: batch each fan-out's writes when the kernel allows
+    // The replay ring kept on disk in <state_dir>/history (a lone hub; restart to change).
+    std::string history_persist = "on";
+    std::string history_fsync = "everysec"; // always, everysec or no, as Redis' appendfsync
 };
 
 } // namespace ssehub::config

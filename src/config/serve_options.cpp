@@ -167,7 +167,9 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
             "Where to accept connections: ADDR:PORT, [IPv6]:PORT or unix:/path (repeatable)")
         ->check(listen_check)
         ->capture_default_str();
-    serve.add_option("--state-dir", c.state_dir, "Directory for the event id high-water mark")
+    serve
+        .add_option("--state-dir", c.state_dir,
+                    "Directory for the event id high-water mark and the history log")
         ->capture_default_str();
     serve.add_option("--heartbeat", c.heartbeat_s, "Idle seconds before a heartbeat comment")
         ->transform(whole_number(1, 86400))
@@ -245,6 +247,17 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
         .add_option("--io-uring", c.io_uring,
                     "auto: hand each fan-out's writes to the kernel together; off: one send() each")
         ->check(CLI::IsMember({"auto", "off"}))
+        ->capture_default_str();
+    serve
+        .add_option("--history-persist", c.history_persist,
+                    "on: keep the replay history in <state-dir>/history so it survives a restart")
+        ->check(CLI::IsMember({"on", "off"}))
+        ->capture_default_str();
+    serve
+        .add_option("--history-fsync", c.history_fsync,
+                    "When the history log is made durable: always (before the publish is "
+                    "answered), everysec or no (left to the kernel)")
+        ->check(CLI::IsMember({"always", "everysec", "no"}))
         ->capture_default_str();
     serve
         .add_option("--redis", c.redis,

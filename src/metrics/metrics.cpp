@@ -192,6 +192,24 @@ std::string Metrics::render(uint64_t now_ms) const {
     metric(out, "gaps_total", "counter", "ssehub.gap events sent (resume point not retained).",
            gaps);
     metric(out, "heartbeats_total", "counter", "Heartbeat comments sent.", heartbeats);
+    if (history_enabled) {
+        metric(out, "history_records_stored_total", "counter",
+               "Events written to the history log in the state directory.", history_records_stored);
+        metric(out, "history_records_lost_total", "counter",
+               "Events delivered live but not stored: their write to the history log failed.",
+               history_records_lost);
+        metric(out, "history_write_errors_total", "counter",
+               "Failed writes and fsyncs of the history log (disk full, I/O error).",
+               history_write_errors);
+        metric(out, "history_unsynced_records", "gauge",
+               "Events written to the history log whose fsync is still to come.",
+               history_unsynced_records);
+        metric(out, "history_disk_bytes", "gauge", "Bytes of the history log's segment files.",
+               history_disk_bytes);
+        metric(out, "history_failing", "gauge",
+               "1 while the history log cannot be written (see /healthz), else 0.",
+               uint64_t{history_failing});
+    }
     out += "# HELP ssehub_rejected_requests_total Requests refused, by reason.\n"
            "# TYPE ssehub_rejected_requests_total counter\n";
     for (size_t i = 0; i < rejected.size(); ++i) {

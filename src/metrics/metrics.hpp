@@ -104,6 +104,14 @@ struct Metrics {
     uint64_t tokens_verified = 0;
     uint64_t token_expiries = 0; // streams ended with ssehub.expired
     RedisMetrics redis;
+    // The history log (--history-persist on, a lone hub); shown when history_enabled.
+    bool history_enabled = false;
+    uint64_t history_records_stored = 0;   // event records written to the log
+    uint64_t history_records_lost = 0;     // event records whose write failed (not stored)
+    uint64_t history_write_errors = 0;     // failed writes and fsyncs
+    uint64_t history_unsynced_records = 0; // gauge: written, fsync still to come
+    uint64_t history_disk_bytes = 0;       // gauge: bytes of the segment files
+    bool history_failing = false;          // gauge: the last write or fsync failed
 
     void reject(Rejected r) { ++rejected[static_cast<size_t>(r)]; }
     void refuse_token(TokenRefusal r) { ++token_refusals[static_cast<size_t>(r)]; }

@@ -30,6 +30,9 @@ struct PublishOutcome {
     bool broadcast = false; // echoes the request, so the answer has the legacy form
     EventId id;             // accepted: the event's id
     size_t subscribers = 0; // accepted: subscribers on this node it is queued (or matched) for
+    // --history-fsync always: whether the event is durable in the history log (an event that
+    // could not be stored was still delivered live). Unset: the sink promises nothing more.
+    std::optional<bool> stored;
     // Refused (the hub cannot take events now): what to count, a one-line reason and in how
     // many seconds the sink expects to take events again.
     metrics::Rejected kind = metrics::Rejected::Unavailable;
@@ -66,6 +69,8 @@ class EventSink {
     virtual PendingPublish* publish(const PublishRequest& request, PublishWaiter& waiter) = 0;
     // Why the hub cannot take events now (for /healthz), or nothing when it can.
     virtual std::optional<std::string> unavailable() const = 0;
+    // What works only in part while events are still taken (for /healthz), or nothing.
+    virtual std::optional<std::string> degraded() const { return std::nullopt; }
 };
 
 } // namespace ssehub::sse

@@ -138,7 +138,14 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
         auto requested = EventId::parse(*resume);
         auto evicted = ring_.last_evicted();
         EventId before_retained = evicted.value_or(EventId{});
-        if (requested && *requested == position()) {
+        const std::pair<EventId, EventId>* lost =
+            requested && !holes_.empty() ? hole_containing(*requested) : nullptr;
+        if (lost) {
+            // The client saw an event this hub no longer has: what followed it may be lost.
+            send_lost_gap(s, *lost, *resume, now_ms);
+            s->cursor_ = *requested;
+            s->replaying_ = true;
+        } else if (requested && *requested == position() && !hole_crossed(*requested, nullptr)) {
             // Up to date: nothing to replay.
         } else if (requested && (ring_.contains(*requested) || requested == evicted ||
                                  resumes_from_start(*requested))) {
@@ -168,11 +175,17 @@ bool Hub::resumes_from_start(const EventId& requested) const {
     return start_ && requested == *start_ && (!evicted || *evicted <= *start_);
 }
 
-net::FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested) const {
+net::FrameRef Hub::gap_frame(std::string_view reason, std::string_view requested,
+                             const std::pair<EventId, EventId>* lost) const {
     nlohmann::json data = {{"reason", reason},
                            {"requested", std::string(requested)},
                            {"oldest", nullptr},
                            {"newest", nullptr}};
+    if (lost) {
+        // Events with ids strictly between these two may have been lost.
+        data["lost_after"] = lost->first.to_string();
+        data["lost_before"] = lost->second.to_string();
+    }
     if (auto oldest = ring_.oldest()) data["oldest"] = oldest->to_string();
     if (newest_) data["newest"] = newest_->to_string();
     // The requested id came from the client: dump() escapes it, and invalid UTF-8 is replaced.
@@ -199,6 +212,9 @@ void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
     size_t i = ring_.first_after(s->cursor_);
     while (i < ring_.size() && s->queued_bytes() < budget && !s->marked_for_drop_) {
         const RetainedEvent& e = ring_.at(i++);
+        if (!holes_.empty())
+            if (const auto* hole = hole_crossed(s->cursor_, &e.id))
+                send_lost_gap(s, *hole, s->cursor_.to_string(), now_ms);
         s->cursor_ = e.id;
         if (matches(s, e)) {
             deliver(s, e.frame, now_ms);
@@ -208,6 +224,14 @@ void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
         }
     }
     if (i < ring_.size()) return; // more once the socket drains
+    if (!holes_.empty() && !s->marked_for_drop_) {
+        // Nothing retained after the cursor, but ids after it may have been lost.
+        if (const auto* hole = hole_crossed(s->cursor_, nullptr)) {
+            send_lost_gap(s, *hole, s->cursor_.to_string(), now_ms);
+            while ((hole = hole_crossed(s->cursor_, nullptr)))
+                s->cursor_ = EventId{hole->first.ms, hole->first.seq + 1};
+        }
+    }
     if (history_ && (!newest_ || s->cursor_ > *newest_))
         park(s); // the store gave this subscriber events this hub has not read yet
     else

@@ -96,6 +96,10 @@ class Hub {
     // ahead of this hub go on once it has caught up. send_gap_to_all() tells every subscriber
     // that events may have been lost upstream.
     void retain(const Event& event);
+    // Ids strictly between `after` and `until` may have been issued and lost (a stop that was
+    // not clean, a failed write to the history log): a replay that crosses them, or a resume
+    // from one of them, gets ssehub.gap with reason "lost" naming the range, never silence.
+    void add_hole(const EventId& after, const EventId& until);
     void release_parked(uint64_t now_ms);
     void send_gap_to_all(std::string_view reason, std::string_view requested, uint64_t now_ms);
     // A page the store read for request.subscriber (the store calls it only if not cancelled).
@@ -188,7 +192,14 @@ class Hub {
     void park(Subscriber* s);
     void release_parked_now(uint64_t now_ms);
     size_t replay_budget() const { return std::max<size_t>(limits_.max_queued_bytes / 2, 1); }
-    net::FrameRef gap_frame(std::string_view reason, std::string_view requested) const;
+    net::FrameRef gap_frame(std::string_view reason, std::string_view requested,
+                            const std::pair<EventId, EventId>* lost = nullptr) const;
+    // A hole (add_hole) that a replay from `cursor` to `next` crosses, or null.
+    const std::pair<EventId, EventId>* hole_crossed(const EventId& cursor,
+                                                    const EventId* next) const;
+    const std::pair<EventId, EventId>* hole_containing(const EventId& id) const;
+    void send_lost_gap(Subscriber* s, const std::pair<EventId, EventId>& hole,
+                       std::string_view requested, uint64_t now_ms);
     void send_gap(Subscriber* s, std::string_view reason, std::string_view requested,
                   uint64_t now_ms);
     void drop_marked();
@@ -207,9 +218,10 @@ class Hub {
     ReplayRing ring_;
     std::optional<EventId> newest_;
     std::optional<EventId> start_;
-    History* history_ = nullptr;          // not owned; null for a lone hub
-    net::DeliveryBatch* batch_ = nullptr; // not owned
-    std::vector<Subscriber*> parked_;     // replays waiting for this hub to catch up
+    std::vector<std::pair<EventId, EventId>> holes_; // (after, until), few: see add_hole()
+    History* history_ = nullptr;                     // not owned; null for a lone hub
+    net::DeliveryBatch* batch_ = nullptr;            // not owned
+    std::vector<Subscriber*> parked_;                // replays waiting for this hub to catch up
     std::vector<std::pair<Subscriber*, DropReason>> to_drop_;
     std::multimap<uint64_t, Subscriber*> expiries_; // by loop time of token expiry
     // intern(): each distinct grant once, by its topics and keys; an entry goes with the last

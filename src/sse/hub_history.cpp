@@ -102,6 +102,36 @@ void Hub::retain(const Event& event) {
         RetainedEvent{event.id, std::string(event.topic), event.broadcast, encode_event(event)});
 }
 
+void Hub::add_hole(const EventId& after, const EventId& until) {
+    std::pair<EventId, EventId> hole{after, until};
+    if (std::find(holes_.begin(), holes_.end(), hole) != holes_.end()) return;
+    holes_.push_back(hole);
+    // A hole older than the ring no longer matters: a resume before it is too old anyway.
+    if (auto evicted = ring_.last_evicted())
+        std::erase_if(holes_, [&](const auto& h) { return h.first < *evicted; });
+}
+
+const std::pair<EventId, EventId>* Hub::hole_crossed(const EventId& cursor,
+                                                     const EventId* next) const {
+    for (const auto& h : holes_)
+        if (cursor <= h.first && (!next || *next > h.first)) return &h;
+    return nullptr;
+}
+
+const std::pair<EventId, EventId>* Hub::hole_containing(const EventId& id) const {
+    for (const auto& h : holes_)
+        if (h.first < id && id < h.second) return &h;
+    return nullptr;
+}
+
+void Hub::send_lost_gap(Subscriber* s, const std::pair<EventId, EventId>& hole,
+                        std::string_view requested, uint64_t now_ms) {
+    net::FrameRef frame = gap_frame("lost", requested, &hole);
+    deliver(s, frame, now_ms);
+    ++metrics_.gaps;
+    metrics_.bytes_written += frame->size();
+}
+
 void Hub::send_gap_to_all(std::string_view reason, std::string_view requested, uint64_t now_ms) {
     net::FrameRef frame = gap_frame(reason, requested);
     for (SubscriberList* list : {&all_, &filtered_}) {

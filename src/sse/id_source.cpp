@@ -75,6 +75,13 @@ IdSource::IdSource(const std::string& state_dir, uint64_t wall_ms) {
     if (!persist(std::max(mark, wall_ms) + lease_ms)) throw error("cannot write state file", path_);
 }
 
+void IdSource::continue_after(const EventId& id, uint64_t wall_ms) {
+    if (id < last_) return;
+    last_ = id;
+    if (id.ms >= persisted_mark_ && !persist(std::max(id.ms, wall_ms) + lease_ms))
+        throw error("cannot write state file", path_);
+}
+
 std::optional<EventId> IdSource::next(uint64_t wall_ms) {
     EventId id = wall_ms > last_.ms ? EventId{wall_ms, 0} : EventId{last_.ms, last_.seq + 1};
     if (id.ms >= persisted_mark_ && !persist(id.ms + lease_ms)) {

@@ -34,6 +34,11 @@ class IdSource {
     // Below every id this run issues and above every id an earlier run issued: "<mark>-0",
     // the mark read at start ("0-0" without a state file).
     EventId start() const { return start_; }
+    // The newest id issued (at start: every id this run issues is greater than it).
+    const EventId& last() const { return last_; }
+    // Ids go on after `id` (the newest stored in the history log), even if the state file
+    // was lost or moved back. Throws std::runtime_error when the mark cannot be written.
+    void continue_after(const EventId& id, uint64_t wall_ms);
 
     // Why no id can be issued (a one-line reason), or nothing when ids can be issued. Only a
     // failed write of the mark makes this say something; while it does, it tries the write

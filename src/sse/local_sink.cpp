@@ -23,9 +23,27 @@ PendingPublish* LocalSink::publish(const PublishRequest& r, PublishWaiter& waite
     }
     outcome.accepted = true;
     outcome.id = *id;
-    outcome.subscribers = hub_.publish(Event{*id, r.type, r.data, r.topic, r.broadcast}, r.now_ms);
-    waiter.on_published(outcome);
-    return nullptr;
+    Event event{*id, r.type, r.data, r.topic, r.broadcast};
+    outcome.subscribers = hub_.publish(event, r.now_ms);
+    if (!log_) {
+        waiter.on_published(outcome);
+        return nullptr;
+    }
+    // Delivered live now; stored by the batch written at the end of this loop turn.
+    uint64_t record = log_->append(event);
+    if (log_->policy() != FsyncPolicy::Always) {
+        waiter.on_published(outcome);
+        return nullptr;
+    }
+    // Answered once the record is durable (or its write failed): the loop goes on meanwhile.
+    auto pending = std::make_unique<DurablePublish>(waiter, outcome);
+    DurablePublish* p = pending.get();
+    log_->when_durable(record, std::move(pending));
+    return p;
+}
+
+std::optional<std::string> LocalSink::degraded() const {
+    return log_ ? log_->failing() : std::nullopt;
 }
 
 std::optional<std::string> LocalSink::unavailable() const {

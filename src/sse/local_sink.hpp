@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sse/event_sink.hpp"
+#include "sse/history_log.hpp"
 #include "sse/hub.hpp"
 #include "sse/id_source.hpp"
 
@@ -10,15 +11,20 @@ namespace ssehub::sse {
 
 class LocalSink final : public EventSink {
   public:
-    LocalSink(IdSource& ids, Hub& hub) : ids_(ids), hub_(hub) {}
+    // `log`: the history log every event is appended to, or null (--history-persist off).
+    LocalSink(IdSource& ids, Hub& hub, HistoryLog* log = nullptr)
+        : ids_(ids), hub_(hub), log_(log) {}
 
     PendingPublish* publish(const PublishRequest& request, PublishWaiter& waiter) override;
     // While the id mark cannot be written; asking retries the write (ids_ is not const here).
     std::optional<std::string> unavailable() const override;
+    // While the history log cannot be written: events are still taken and delivered live.
+    std::optional<std::string> degraded() const override;
 
   private:
-    IdSource& ids_; // not owned: the server's
-    Hub& hub_;      // not owned: the server's
+    IdSource& ids_;   // not owned: the server's
+    Hub& hub_;        // not owned: the server's
+    HistoryLog* log_; // not owned: the server's; null without one
 };
 
 } // namespace ssehub::sse

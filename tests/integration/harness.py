@@ -142,8 +142,9 @@ class Hub:
     """
 
     def __init__(self, args=(), listen=("127.0.0.1:0",), state_dir=None, env=None,
-                 ready_timeout=10.0):
-        """env: extra environment variables for the hub."""
+                 ready_timeout=10.0, preexec_fn=None):
+        """env: extra environment variables for the hub. preexec_fn: run in the child
+        before exec (a resource limit, say)."""
         self.args = list(args)
         self.listen = list(listen)
         self._own_state_dir = state_dir is None
@@ -161,7 +162,7 @@ class Hub:
         self.cmd = cmd
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, env=hub_env(env))
+            stderr=subprocess.PIPE, env=hub_env(env), preexec_fn=preexec_fn)
         self.pid = self.proc.pid
         self._reader = threading.Thread(target=self._drain_stderr, daemon=True)
         self._reader.start()

@@ -147,7 +147,7 @@ def sample_value(arg, tmp):
         "address": "127.0.0.1:0", "dir": os.path.join(tmp, "state"),
         "cidr": "10.0.0.0/8", "origin": "https://example.com", "level": "debug",
         "url": "redis://127.0.0.1:6379/0", "name": "site:events", "mode": "off",
-        "pattern": "todo/*", "cookie": "ssehub_token",
+        "pattern": "todo/*", "cookie": "ssehub_token", "policy": "everysec",
     }.get(arg, {"file": None}.get(arg))
 
 

@@ -196,3 +196,61 @@ TEST_CASE("retained events are replayed but not delivered live; gaps reach every
     CHECK(live.ids() == std::vector<std::string>{"gap"});
     CHECK(f.hub.count_matching("", false) == 2);
 }
+
+// Holes (Hub::add_hole): ids the history log may have lost across a stop that was not clean.
+namespace {
+
+struct LoneHub {
+    ssehub::metrics::Metrics metrics;
+    Hub hub{HubLimits{10, 1u << 20, 1u << 20, 3000, 15000, {}, nullptr}, metrics};
+    // The ring as a restart loads it: stored events 1..n, then a hole up to `until`.
+    LoneHub(uint64_t stored, uint64_t until) {
+        for (uint64_t ms = 1; ms <= stored; ++ms)
+            hub.retain(Event{EventId{ms, 0}, "tick", "d", "", false});
+        hub.add_hole(EventId{stored, 0}, EventId{until, 0});
+    }
+};
+
+} // namespace
+
+TEST_CASE("a replay across a hole gets one 'lost' gap where the hole is, naming it") {
+    LoneHub h(3, 10);
+    publish(h.hub, 11);
+    FakeSubscriber s(h.hub);
+    std::string resume = "1-0";
+    h.hub.add(&s, {}, &resume, 0);
+    CHECK(s.ids() == std::vector<std::string>{"2-0", "3-0", "gap", "11-0"});
+    CHECK(s.out.find(R"("lost_after":"3-0","lost_before":"10-0")") != std::string::npos);
+    CHECK(s.out.find(R"("reason":"lost")") != std::string::npos);
+}
+
+TEST_CASE("a resume from the newest stored id before a hole gets the gap, never silence") {
+    LoneHub h(2, 10);
+    FakeSubscriber s(h.hub);
+    std::string resume = "2-0";
+    h.hub.add(&s, {}, &resume, 0);
+    CHECK(s.ids() == std::vector<std::string>{"gap"});
+    publish(h.hub, 11);
+    CHECK(s.ids() == std::vector<std::string>{"gap", "11-0"});
+}
+
+TEST_CASE("a resume from inside a hole gets the gap at once, then only what follows") {
+    LoneHub h(2, 10);
+    publish(h.hub, 11);
+    FakeSubscriber s(h.hub);
+    std::string resume = "5-0";
+    h.hub.add(&s, {}, &resume, 0);
+    CHECK(s.ids() == std::vector<std::string>{"gap", "11-0"});
+    CHECK(s.out.find(R"("requested":"5-0")") != std::string::npos);
+}
+
+TEST_CASE("a resume after a hole crosses nothing, and a clean history has no gap") {
+    LoneHub h(2, 10);
+    publish(h.hub, 11);
+    publish(h.hub, 12);
+    FakeSubscriber after(h.hub);
+    std::string resume = "11-0";
+    h.hub.add(&after, {}, &resume, 0);
+    CHECK(after.ids() == std::vector<std::string>{"12-0"});
+    CHECK(h.metrics.gaps == 0);
+}
