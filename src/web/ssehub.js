@@ -34,6 +34,10 @@
   var BRIDGE_LOAD_GRACE_MS = 1000; // after the bridge's frame loaded (an error page, say)
   var MAX_SUBS = 256, MAX_TOPICS = 256, MAX_TEXT = 16384; // what a page may ask the worker for
   var ID = /^\d{1,20}-\d{1,20}$/; // the hub's event ids: "<ms>-<seq>"
+  var TOKEN = /^[A-Za-z0-9._~+\/=-]{1,16384}$/; // a JWT (or another bearer token) as it may travel
+  var MAX_QUERY = 4096;        // the stream's query, kept well inside the hub's header limit
+  var RESTART_GAP_MS = 250;    // the shared stream restarts at most this often for new plans
+  var POSITIONS_MS = 250;      // how often the worker tells pages where their subscriptions are
 
   // ---- helpers shared by pages and the worker ---------------------------------------------
   function newer(a, b) { // event ids are "<ms>-<seq>"
@@ -47,13 +51,23 @@
   // Union of topic lists, [] meaning "everything"; null when nobody wants anything.
   function unionOf(lists) {
     if (!lists.length) return null;
-    var set = {};
+    var set = Object.create(null); // a topic may be named "__proto__"
     for (var i = 0; i < lists.length; i++) {
       if (!lists[i].length) return [];
       for (var j = 0; j < lists[i].length; j++) set[lists[i][j]] = true;
     }
     return Object.keys(set).sort();
   }
+  // What the hub would refuse in a topic (sse::check_name), or '' for a good one.
+  function topicProblem(t) {
+    if (typeof t !== 'string' || !t) return 'a topic is empty';
+    if (/[\r\n\0]/.test(t)) return 'a topic contains CR, LF or NUL';
+    var encoded;
+    try { encoded = encodeURIComponent(t); } catch (e) { return 'a topic is not valid Unicode'; }
+    if (encoded.replace(/%[0-9A-F]{2}/g, '.').length > 256) return 'a topic is longer than 256 bytes';
+    return '';
+  }
+  function queryBytes(name, value) { return name.length + 2 + encodeURIComponent(value).length; }
   function streamUrl(base, topics, tokens, lastId) {
     var q = [];
     topics.forEach(function (t) { q.push('topic=' + encodeURIComponent(t)); });
@@ -78,6 +92,7 @@
     this.base = base; this.hooks = hooks; this.clients = {}; this.refused = {}; this.pos = {};
     this.plan = null; this.sig = ''; this.paused = false; this.renewed = false;
     this.lastId = ''; this.retry = 3000; this.ctrl = null; this.timer = 0; this.gen = 0; this.open = false;
+    this.soon = 0; this.started = 0;
   }
   EventReader.prototype.want = function (clients) {
     var self = this, rewind = '';
@@ -88,13 +103,19 @@
       if (since && (!self.lastId || newer(self.lastId, since)) && (!rewind || newer(rewind, since))) rewind = since;
     });
     for (var k in this.pos) if (!clients[k]) delete this.pos[k];
+    // Going back: the clients that have had nothing yet are where the stream is now, not before.
+    if (rewind && this.lastId) this.pin(this.lastId);
     this.clients = clients;
     for (var r in this.refused) if (!clients[r]) delete this.refused[r];
     if (rewind) this.lastId = rewind;
     this.replan(!!rewind);
   };
   // Where each client is: the ids a new holder of the stream must resume each from.
-  EventReader.prototype.position = function (key) { return this.pos[key] || ''; };
+  EventReader.prototype.position = function (key) { return this.pos[key] || this.lastId; };
+  // Clients without a position yet get `id`.
+  EventReader.prototype.pin = function (id) {
+    for (var k in this.pos) if (!this.pos[k]) this.pos[k] = id;
+  };
   // Which clients an event goes to. ssehub.gap (no id) goes to those that missed something.
   EventReader.prototype.route = function (ev, fresh) {
     var self = this, keys = [], gap = ev.type === 'ssehub.gap' ? gapOf(ev.data) : null;
@@ -111,19 +132,22 @@
       }
       if (wants(self.clients[k].topics, ev)) keys.push(k);
     });
-    if (keys.length) this.hooks.event(ev, keys);
+    // Also with no taker: an event with an id moves every position (the worker tells pages).
+    if (keys.length || (fresh && ev.id)) this.hooks.event(ev, keys, !!fresh);
   };
-  // ssehub.gap's data -> whether a client at position `at` missed events: when the hub could
-  // not resume from the id asked for, a client at that id or before it did, and so did one
-  // behind the oldest retained event; "unknown" (an id of an earlier run) reaches every client
-  // that had a position. A client with no position yet had nothing to miss.
+  // ssehub.gap's data -> whether a client at position `at` missed events: one at the id the
+  // stream resumed from or before it (whatever the reason), one behind the oldest retained
+  // event, one before the end of a range the hub lost. A client ahead of the resume point
+  // (the stream went back for another) was on a continuous stream; one with no position yet
+  // had nothing to miss.
   function gapOf(data) {
     var g = {};
     try { g = JSON.parse(data) || {}; } catch (e) { /* a gap all the same */ }
+    var at_or_before = function (at, id) { return typeof id !== 'string' || !newer(at, id); };
     return function (at) {
       if (!at) return false;
-      if (g.reason !== 'too_old' || typeof g.requested !== 'string') return true;
-      return !newer(at, g.requested) || (typeof g.oldest === 'string' && newer(g.oldest, at));
+      return at_or_before(at, g.requested) || (typeof g.oldest === 'string' && newer(g.oldest, at)) ||
+        (typeof g.lost_before === 'string' && newer(g.lost_before, at));
     };
   }
   EventReader.prototype.replan = function (force) {
@@ -132,7 +156,7 @@
     var anyCred = Object.keys(this.clients).some(function (k) {
       return !self.refused[k] && self.clients[k].cred;
     });
-    var most = MAX_TOKENS - (anyCred ? 1 : 0);
+    var most = MAX_TOKENS - (anyCred ? 1 : 0), seen = Object.create(null), bytes = 0;
     Object.keys(this.clients).sort().forEach(function (k) {
       if (self.refused[k]) return;
       var c = self.clients[k];
@@ -142,6 +166,16 @@
                            ' different tokens, the most one stream can carry' +
                            (anyCred ? ' beside the token cookie' : ''));
       }
+      // One stream carries every topic: the one that would make its request too long is refused.
+      var more = 0, fresh = c.topics.filter(function (t) { return !seen[t]; });
+      fresh.forEach(function (t) { more += queryBytes('topic', t); });
+      add.forEach(function (t) { more += queryBytes('access_token', t); });
+      if (bytes + more > MAX_QUERY) {
+        return self.refuse(k, 'ssehub: this browser\'s subscriptions ask for more topics and tokens than ' +
+                           'one stream can carry (' + MAX_QUERY + ' bytes of query)');
+      }
+      bytes += more;
+      fresh.forEach(function (t) { seen[t] = true; });
       tokens = tokens.concat(add); lists.push(c.topics); keys.push(k);
       if (c.cred) cred = true;
     });
@@ -152,7 +186,15 @@
     var sig = JSON.stringify([topics, this.plan.tokens, cred]);
     if (!force && sig === this.sig) return;
     this.sig = sig;
-    this.restart(0);
+    this.restartSoon();
+  };
+  // A new plan: the stream restarts, at most every RESTART_GAP_MS (the current one reads on
+  // meanwhile), so pages that keep changing their subscriptions cannot keep it down.
+  EventReader.prototype.restartSoon = function () {
+    var self = this, wait = Math.max(0, this.started + RESTART_GAP_MS - Date.now());
+    if (!wait || !this.ctrl) return this.restart(0);
+    clearTimeout(this.soon);
+    this.soon = setTimeout(function () { self.soon = 0; if (self.plan && !self.paused) self.restart(0); }, wait);
   };
   // Whether the stream is open now (hooks.state() hears of each change).
   EventReader.prototype.opened = function (open) {
@@ -161,7 +203,7 @@
     if (this.hooks.state) this.hooks.state();
   };
   EventReader.prototype.halt = function () {
-    this.gen++; clearTimeout(this.timer);
+    this.gen++; clearTimeout(this.timer); clearTimeout(this.soon);
     if (this.ctrl) this.ctrl.abort();
     this.ctrl = null;
   };
@@ -206,7 +248,10 @@
     fetch(this.base + 'ssehub/last-id', { cache: 'no-store', credentials: 'omit' }).then(function (res) {
       return res.ok ? res.json() : null;
     }).then(function (doc) {
-      if (gen === self.gen && !self.lastId && doc && typeof doc.id === 'string' && ID.test(doc.id)) self.lastId = doc.id;
+      if (gen === self.gen && !self.lastId && doc && typeof doc.id === 'string' && ID.test(doc.id)) {
+        self.lastId = doc.id;
+        self.pin(doc.id);
+      }
     }, function () { /* an older hub, or none: the stream says */ }).then(function () {
       if (gen === self.gen) self.read(gen);
     });
@@ -214,11 +259,12 @@
   EventReader.prototype.read = function (gen) {
     var self = this, ctrl = new AbortController(), plan = this.plan, answered = false;
     this.ctrl = ctrl;
+    this.started = Date.now();
     var url = streamUrl(this.base, plan.topics, plan.tokens, this.lastId);
     fetch(url, { cache: 'no-store', credentials: plan.cred ? 'include' : 'omit', signal: ctrl.signal }).then(function (res) {
       answered = true;
       if (gen !== self.gen) return;
-      if (res.status === 401 || res.status === 403) {
+      if (REFUSALS.indexOf(res.status) >= 0) {
         self.opened(false);
         return res.text().then(function (text) { if (gen === self.gen) self.denied(gen, plan, res.status, text); });
       }
@@ -267,13 +313,16 @@
       self.replan(true);
     });
   };
+  // Answers that the same request would get again, forever: a token refused (401, 403), a
+  // topic or a request the hub does not take (400, 414, 431).
+  var REFUSALS = [400, 401, 403, 414, 431];
   // 401 or 403: retrying the same request would be refused forever. A fresh token may cure it
   // (once); otherwise find the subscriptions the hub refuses, each asked for on its own, and
   // go on without them.
   EventReader.prototype.denied = function (gen, plan, status, text) {
     var self = this, why = (text || '').trim() || 'no reason given';
     var renewable = plan.keys.some(function (k) { return self.clients[k] && self.clients[k].renews; });
-    if (renewable && !this.renewed) return this.renew();
+    if ((status === 401 || status === 403) && renewable && !this.renewed) return this.renew();
     var refusal = function (st, t) { return 'ssehub: the hub refused this subscription (' + st + '): ' + t; };
     if (plan.keys.length === 1) {
       this.refuse(plan.keys[0], refusal(status, why));
@@ -286,8 +335,13 @@
       if (gen !== self.gen) return;
       found = found.filter(Boolean);
       found.forEach(function (f) { self.refuse(f.key, refusal(f.r.status, f.r.text)); });
-      if (found.length) self.replan(true);
-      else self.restart(self.retry); // each alone is allowed (a token ran out meanwhile?)
+      if (found.length) return self.replan(true);
+      // Each alone is allowed: a token ran out meanwhile (retry), or together they are too
+      // much for one request (the last to come goes).
+      if (status !== 414 && status !== 431) return self.restart(self.retry);
+      var last = plan.keys[plan.keys.length - 1];
+      self.refuse(last, refusal(status, why));
+      self.replan(true);
     });
   };
   // One subscription's own request: {status, text} when refused, null when the hub takes it.
@@ -295,7 +349,7 @@
     var ctrl = new AbortController();
     return fetch(streamUrl(base, c.topics, c.tokens, ''),
       { cache: 'no-store', credentials: c.cred ? 'include' : 'omit', signal: ctrl.signal }).then(function (res) {
-      if (res.status !== 401 && res.status !== 403) { ctrl.abort(); return null; }
+      if (REFUSALS.indexOf(res.status) < 0) { ctrl.abort(); return null; }
       return res.text().then(function (t) { return { status: res.status, text: t.trim() || 'no reason given' }; });
     }).catch(function () { return null; });
   }
@@ -387,8 +441,9 @@
   // Clients are keyed "tab:sub" and carry their page's origin. hooks: event(ev, keys),
   // refused(key, message), renew(gen, tabs): ask those tabs for fresh tokens, then answer().
   function Streams(base, hooks) { this.base = base; this.hooks = hooks; this.groups = {}; this.gen = 0; }
-  Streams.prototype.want = function (clients) {
-    var self = this, own = {}, byGroup = {};
+  // floors (a new leader's): {group: id}, where a client with no position of its own starts.
+  Streams.prototype.want = function (clients, floors) {
+    var self = this, own = Object.create(null), byGroup = Object.create(null);
     Object.keys(clients).forEach(function (k) {
       if (clients[k].tokens.length || clients[k].cred) own[clients[k].origin] = true;
     });
@@ -396,6 +451,7 @@
       var c = clients[k], g = own[c.origin] ? 'origin ' + c.origin : 'public', was = self.groupOf(k);
       // A subscription that moves to another stream goes on there from where it was.
       if (was && was !== g) c = copyWith(c, { since: self.groups[was].reader.position(k) || c.since });
+      else if (!was && !c.since && floors && floors[g]) c = copyWith(c, { since: floors[g] });
       (byGroup[g] = byGroup[g] || {})[k] = c;
     });
     Object.keys(this.groups).forEach(function (g) {
@@ -414,7 +470,7 @@
     var self = this, found = this.groups[g];
     if (found) return found;
     var reader = new EventReader(this.base, {
-      event: function (ev, keys) { self.hooks.event(ev, keys); },
+      event: function (ev, keys, fresh) { self.hooks.event(ev, keys, fresh, g); },
       refused: function (key, message) { self.hooks.refused(key, message); },
       state: function () { if (self.hooks.state) self.hooks.state(); },
       renew: function () {
@@ -432,6 +488,10 @@
   };
   Streams.prototype.answer = function (tab, gen) {
     for (var g in this.groups) this.groups[g].renewals.answer(tab, gen);
+  };
+  Streams.prototype.position = function (key) {
+    var g = this.groupOf(key);
+    return g ? this.groups[g].reader.position(key) : '';
   };
   Streams.prototype.gone = function (tab) {
     for (var g in this.groups) this.groups[g].renewals.gone(tab);
@@ -468,7 +528,8 @@
     list.slice(0, MAX_SUBS).forEach(function (s) {
       if (!s || typeof s !== 'object' || typeof s.sub !== 'string' || s.sub.length > 32) return;
       var topics = strings(s.topics, MAX_TOPICS), tokens = strings(s.tokens, MAX_TOKENS);
-      if (!topics || !tokens) return;
+      if (!topics || !tokens || topics.some(topicProblem) ||
+          tokens.some(function (t) { return !TOKEN.test(t); })) return;
       out.push({ sub: s.sub, topics: topics, tokens: tokens, cred: s.cred === true, renews: s.renews === true,
                  since: typeof s.since === 'string' && ID.test(s.since) ? s.since : '' });
     });
@@ -492,12 +553,13 @@
     var ports = [], nextPort = 1;
     var byId = function (id) { return ports.filter(function (p) { return p.id === id; })[0]; };
     var streams = new Streams(new URL('.', self.location.href).href, {
-      event: function (ev, keys) {
+      event: function (ev, keys, fresh) {
         var to = byTab(keys);
         Object.keys(to).forEach(function (id) {
           var p = byId(id);
-          if (p) p.port.postMessage({ op: 'event', ev: ev, subs: to[id] });
+          if (p) p.port.postMessage({ op: 'event', ev: ev, subs: to[id], fresh: fresh });
         });
+        if (fresh && !positions) positions = setTimeout(tellPositions, POSITIONS_MS);
       },
       refused: function (key, message) {
         var k = splitKey(key), p = byId(k[0]);
@@ -508,6 +570,18 @@
       },
       state: function () { tell(); }
     });
+    // Every POSITIONS_MS while events flow, each page hears where each of its subscriptions is (an
+    // event it did not want moves it too), so that a reload goes on from there, not from the
+    // last event it got (which may be older than the history keeps).
+    var positions = 0;
+    var tellPositions = function () {
+      positions = 0;
+      ports.forEach(function (p) {
+        var at = {};
+        p.subs.forEach(function (s) { at[s.sub] = streams.position(p.id + ':' + s.sub); });
+        p.port.postMessage({ op: 'positions', subs: at });
+      });
+    };
     var tell = function () {
       var pages = ports.filter(function (p) { return p.subs.length; }).length, count = streams.count();
       ports.forEach(function (p) {
@@ -582,7 +656,7 @@
       if (election !== 'heartbeat') election = navigator.locks ? 'locks' : 'heartbeat';
       var tabs = new LeaderTransport(election, {
         origin: page,
-        deliver: function (ev, ids) { toPage({ op: 'event', ev: ev, subs: ids }); },
+        deliver: function (ev, ids, fresh) { toPage({ op: 'event', ev: ev, subs: ids, fresh: fresh }); },
         fail: function (id, message) { toPage({ op: 'refused', sub: id, message: message }); },
         renew: function (gen) { toPage({ op: 'renew', gen: gen }); }
       });
@@ -617,12 +691,18 @@
 
   // The holder passes each event with the subscriptions of this page it is for (it skips, for
   // each, what that one had already: a new holder resumes from the oldest position).
-  function deliver(ev, ids) {
+  // fresh: the id is the event's own (the hub's always are), so a subscription that got it (a
+  // new holder resuming from an older listing) skips it.
+  function deliver(ev, ids, fresh) {
     if (ev.id && (!lastSeen || newer(ev.id, lastSeen))) lastSeen = ev.id;
     ids.forEach(function (id) {
       var s = subs[id];
       if (!s || !s.ready) return;
-      if (ev.id) { s.seen = ev.id; remember(s); }
+      if (fresh && ev.id) {
+        if (s.seen && !newer(ev.id, s.seen)) return;
+        s.seen = ev.id;
+        remember(s);
+      }
       try { s.onEvent(ev); } catch (e) { setTimeout(function () { throw e; }); }
     });
   }
@@ -687,9 +767,11 @@
       var s = subs[id];
       if (!s) return null;
       return tokenOf(s).then(function (t) {
+        if (t && !TOKEN.test(t)) throw new Error('it is not a token (letters, digits and ._~+/=- only)');
         s.current = t; s.ready = true;
-      }, function (e) {
-        fail(id, 'ssehub: the token function failed: ' + (e && e.message ? e.message : e));
+      }).catch(function (e) {
+        fail(id, 'ssehub: the token ' + (typeof s.token === 'function' ? 'function failed' : 'is refused') + ': ' +
+             (e && e.message ? e.message : e));
       });
     })).then(function () { if (!closedWith) transport.want(listing(), renewed); });
   }
@@ -700,7 +782,16 @@
   // What the worker says, directly or through the bridge.
   function fromHolder(d) {
     if (!d || typeof d !== 'object') return;
-    if (d.op === 'event' && d.ev && Array.isArray(d.subs)) deliver(d.ev, d.subs);
+    if (d.op === 'event' && d.ev && Array.isArray(d.subs)) deliver(d.ev, d.subs, d.fresh === true);
+    else if (d.op === 'positions' && d.subs && typeof d.subs === 'object') {
+      Object.keys(d.subs).forEach(function (id) {
+        var s = subs[id], at = d.subs[id];
+        if (s && s.ready && typeof at === 'string' && ID.test(at) && (!s.seen || newer(at, s.seen))) {
+          s.seen = at;
+          remember(s);
+        }
+      });
+    }
     else if (d.op === 'refused') fail(d.sub, String(d.message));
     else if (d.op === 'renew') renewTokens(d.gen);
     else if (d.op === 'stats') {
@@ -787,11 +878,13 @@
       return { mode: 'bridge', via: 'bridge', leader: holder.leader, pages: holder.pages, streams: holder.streams,
                election: holder.mode || 'worker', open: holder.open };
     };
+    // A page with no origin (a sandboxed frame, a file: page) cannot name itself to the bridge.
+    if (location.origin === 'null') later(direct);
   }
 
   function SingleTransport() {
     var streams = new Streams(base, {
-      event: function (ev, keys) { deliver(ev, keys.map(function (k) { return splitKey(k)[1]; })); },
+      event: function (ev, keys, fresh) { deliver(ev, keys.map(function (k) { return splitKey(k)[1]; }), fresh); },
       refused: function (key, message) { fail(splitKey(key)[1], message); },
       renew: function (gen) { renewTokens(gen); }
     });
@@ -809,17 +902,21 @@
 
   // One tab holds the stream and passes events on; the others listen on the channel.
   // The tab is this page, or (in a bridge without a SharedWorker) the page the bridge serves:
-  // {origin, deliver(ev, ids), fail(id, message), renew(gen)}.
+  // {origin, deliver(ev, ids, fresh), fail(id, message), renew(gen)}.
   function LeaderTransport(election, tab) {
     tab = tab || { origin: location.origin, deliver: deliver, fail: fail, renew: renewTokens };
     var me = Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
-    var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = [], leader = false, heard = '';
+    var ch = new BroadcastChannel('ssehub ' + base), peers = {}, mine = [], leader = false;
+    var heard = Object.create(null); // group -> the newest id this tab heard from its stream
+    var hear = function (ev, g) { if (ev.id && (!heard[g] || newer(ev.id, heard[g]))) heard[g] = ev.id; };
     var streams = new Streams(base, {
-      event: function (ev, keys) {
+      event: function (ev, keys, fresh, g) {
         var to = byTab(keys);
-        if (ev.id && (!heard || newer(ev.id, heard))) heard = ev.id;
-        if (Object.keys(to).some(function (t) { return t !== me; })) ch.postMessage({ op: 'event', ev: ev, to: to });
-        if (to[me]) tab.deliver(ev, to[me]);
+        if (fresh) hear(ev, g);
+        if (Object.keys(to).some(function (t) { return t !== me; })) {
+          ch.postMessage({ op: 'event', ev: ev, to: to, fresh: fresh, g: g });
+        }
+        if (to[me]) tab.deliver(ev, to[me], fresh);
       },
       refused: function (key, message) {
         var k = splitKey(key);
@@ -831,21 +928,22 @@
         if (tabs.indexOf(me) >= 0) tab.renew(gen);
       }
     });
-    // A new leader resumes every tab from the newest id it heard: the old leader passed each
-    // event on to all tabs at once, so what one heard, all did (tabs' own lists may be older).
-    var floor = '';
+    // A new leader resumes each subscription from the last id it got (each tab skips what it
+    // had); one that got nothing yet starts from the newest id this tab heard from that
+    // subscription's stream: the old leader passed each event on to all tabs at once.
+    var floor = null;
     function refresh() {
       if (!leader) return;
       var clients = {}, add = function (t, origin, s) {
-        var since = floor && (!s.since || newer(floor, s.since)) ? floor : s.since;
-        clients[t + ':' + s.sub] = copyWith(s, { origin: origin, since: since });
+        clients[t + ':' + s.sub] = copyWith(s, { origin: origin });
       };
       mine.forEach(function (s) { add(me, tab.origin, s); });
       Object.keys(peers).forEach(function (t) {
         peers[t].subs.forEach(function (s) { add(t, peers[t].origin, s); });
       });
-      floor = '';
-      streams.want(clients);
+      var floors = floor;
+      floor = null;
+      streams.want(clients, floors);
     }
     function announce(renewed) {
       ch.postMessage({ op: 'want', tab: me, origin: tab.origin, subs: mine, renewed: renewed || 0 });
@@ -853,7 +951,7 @@
     function lead() {
       if (leader) return;
       leader = true;
-      floor = heard;
+      floor = copyWith(heard, {});
       ch.postMessage({ op: 'roll-call' });
       refresh();
     }
@@ -862,8 +960,8 @@
     ch.onmessage = function (m) {
       var d = m.data;
       if (d.op === 'event') {
-        if (d.ev.id && (!heard || newer(d.ev.id, heard))) heard = d.ev.id;
-        if (d.to && d.to[me]) tab.deliver(d.ev, d.to[me]);
+        if (d.fresh) hear(d.ev, d.g);
+        if (d.to && d.to[me]) tab.deliver(d.ev, d.to[me], d.fresh === true);
       } else if (d.op === 'want') {
         if (d.subs.length) peers[d.tab] = { origin: String(d.origin), subs: d.subs }; else delete peers[d.tab];
         refresh();
@@ -980,6 +1078,11 @@
       if (since != null && since !== '' && (typeof since !== 'string' || !ID.test(since))) {
         throw new TypeError('ssehub.subscribe: since must be an event id such as "1764068700000-3"');
       }
+      if (!Array.isArray(topics)) throw new TypeError('ssehub.subscribe: topics must be a name or a list of names');
+      topics.forEach(function (t) {
+        var problem = topicProblem(t);
+        if (problem) throw new TypeError('ssehub.subscribe: ' + problem + ' (' + JSON.stringify(String(t)).slice(0, 80) + ')');
+      });
       var id = String(nextSub++), memory = memoryKey(topics);
       subs[id] = { topics: topics.slice(), onEvent: onEvent, onError: options.onError, token: token,
                    cred: !!options.withCredentials, current: null, ready: false,

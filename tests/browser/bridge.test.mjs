@@ -297,3 +297,44 @@ browserTest(state, 'through the bridge a page reads no more than its own rights:
   assert.deepEqual(await errorsIn(alice, 'cookie'), []);
   await stopChecked(h);
 });
+
+browserTest(state, 'a mistaken or hostile page does not disturb the others: bad topics refused, '
+  + 'its old since and its raw messages stay its own', async ({ newPage, hub, pages }) => {
+  const one = await pages({ '/': PAGE });
+  const two = await pages({ '/': PAGE });
+  const h = await hub(await corsArgs([one.origin, two.origin]));
+  const a = await open(newPage, one.origin, h);
+  await sub(a, 's', ['a']);
+  await h.waitSubscribers(1);
+  const first = await published(h, { topic: 'a', data: 'a1' });
+  await waitFor(a, 's', 1, 'page a');
+
+  const b = await open(newPage, two.origin, h);
+  for (const bad of ['', 'x'.repeat(300), 'new\nline']) {
+    const thrown = await b.evaluate((t) => {
+      try { window.ssehub.subscribe(t, () => {}); return ''; } catch (e) { return `${e.name}: ${e.message}`; }
+    }, bad);
+    assert.match(thrown, /^TypeError: ssehub.subscribe: a topic (is empty|is longer than 256 bytes|contains CR, LF or NUL)/, thrown);
+  }
+  // An id the hub never issued: page b gets ssehub.gap, page a (ahead of it) does not.
+  await sub(b, 'proto', ['__proto__'], { since: '1-0' });
+  await waitFor(b, 'proto', 1, 'the gap for page b');
+  assert.equal((await gotIn(b, 'proto'))[0].type, 'ssehub.gap');
+  // Its own frame, sent a list the hub would refuse, past ssehub.subscribe: the worker drops it.
+  await b.evaluate((hubUrl) => {
+    const frame = document.querySelector('iframe[title="ssehub"]');
+    frame.contentWindow.postMessage({ ssehub: { op: 'want', renewed: 0, subs: [
+      { sub: '9', topics: ['x'.repeat(300)], tokens: [], cred: false, renews: false, since: '' },
+      { sub: '8', topics: ['y'], tokens: ['not a token'], cred: false, renews: false, since: '' }] } },
+    new URL(hubUrl).origin);
+  }, h.url);
+  const proto = await published(h, { topic: '__proto__', data: 'p' });
+  const second = await published(h, { topic: 'a', data: 'a2' });
+  await waitFor(a, 's', 2, 'page a');
+  assert.deepEqual((await gotIn(a, 's')).map((ev) => [ev.type, ev.id]), [['message', first], ['message', second]]);
+  assert.deepEqual(await errorsIn(a, 's'), []);
+  assert.ok(h.log.every((l) => !/rejected request: 400/.test(l)), `no request the hub refused:\n${h.log.join('\n')}`);
+  assert.notEqual(proto, undefined);
+  await h.waitSubscribers(1);
+  await stopChecked(h);
+});
