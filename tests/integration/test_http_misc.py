@@ -61,12 +61,13 @@ class Endpoints(HubTestCase):
         self.assertEqual(r.status, 200)
         self.assertRegex(r.headers.get("content-type", ""), r"^text/html\b")
         page = r.body.decode("utf-8")
-        # It reads /events itself (fetch and a stream reader, so it sees every event type) and
-        # resumes with Last-Event-ID; tests/browser/browser.test.mjs proves it in Chromium.
-        self.assertIn("text/event-stream", page)
-        self.assertIn("Last-Event-ID", page)
+        # It reads through /ssehub.js (which parses the stream itself, so it sees every event
+        # type, and resumes by id); tests/browser/browser.test.mjs proves it in Chromium.
+        self.assertIn('<script src="/ssehub.js"></script>', page)
+        self.assertIn("window.ssehub.subscribe(", page)
+        self.assertIn("window.ssehub.stats()", page)
         self.assertRegex(page, r"(?i)<html")
-        # no external assets: everything the page needs is inline
+        # no external assets: everything the page needs is inline or the hub's own
         self.assertIsNone(re.search(r"""(?i)(src|href)\s*=\s*["']?(https?:)?//""", page))
 
     def test_root_page_with_browser_accept_header_is_the_page(self):

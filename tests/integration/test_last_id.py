@@ -75,19 +75,26 @@ class LastId(HubTestCase):
                                  [("new", "first", first), ("new", "second", second)])
 
     def test_after_a_restart_the_start_is_above_every_earlier_id(self):
-        state = tempfile.mkdtemp(prefix="ssehub-lastid-")
-        self.addCleanup(shutil.rmtree, state, True)
-        hub = self.start_hub(state_dir=state)
-        old = publish_ok(hub.addr, "old", "before restart")["id"]
-        hub.stop()
-        hub = self.start_hub(state_dir=state)
-        _, since = last_id(hub.addr)
-        self.assertLess(parse_id(old), parse_id(since))
-        new = publish_ok(hub.addr, "new", "after restart")["id"]
-        self.assert_resumes_with(hub, since, [("new", "after restart", new)])
-        # An id of the earlier run is still unknown to this one.
-        sub = self.subscribe(hub.addr, headers={"Last-Event-ID": old})
-        self.assertEqual(sub.next_event().type, "ssehub.gap")
+        for persist in ("on", "off"):
+            with self.subTest(history_persist=persist):
+                state = tempfile.mkdtemp(prefix="ssehub-lastid-")
+                self.addCleanup(shutil.rmtree, state, True)
+                hub = self.start_hub("--history-persist", persist, state_dir=state)
+                old = publish_ok(hub.addr, "old", "before restart")["id"]
+                hub.stop()
+                hub = self.start_hub("--history-persist", persist, state_dir=state)
+                _, since = last_id(hub.addr)
+                self.assertLessEqual(parse_id(old), parse_id(since))
+                new = publish_ok(hub.addr, "new", "after restart")["id"]
+                self.assert_resumes_with(hub, since, [("new", "after restart", new)])
+                sub = self.subscribe(hub.addr, headers={"Last-Event-ID": old})
+                if persist == "on":
+                    # The history came back from disk: the earlier run's id is a resume point.
+                    self.assert_next_event(sub, "new", "after restart", new)
+                else:
+                    # An id of the earlier run is unknown to this one.
+                    self.assertEqual(sub.next_event().type, "ssehub.gap")
+                hub.stop()
 
     def test_a_resume_point_the_history_no_longer_covers_gets_a_gap(self):
         hub = self.start_hub("--history-events", "2")
