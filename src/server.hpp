@@ -49,6 +49,8 @@ class Server {
     // startup failure, which is logged as one line).
     int run();
 
+    struct Handover; // what a hand-over to or from another process holds (server_handover.cpp)
+
   private:
     static void on_signal(uv_signal_t* handle, int signum) noexcept;
     static void on_tick(uv_timer_t* timer) noexcept;
@@ -65,6 +67,21 @@ class Server {
     static redis::StreamOptions redis_options(const config::Config& c);
 #endif
     void start_listening();
+    net::Listener::OnConnection accept_on(bool tls);
+    // Restarts without disconnects (server_handover.cpp): the hand-over socket this hub
+    // listens on for its successor, the drain and the sending on the old side; receiving
+    // (before the id source reads the state directory: the old hub's last ids are on disk
+    // by then) and adopting on the new side.
+    void start_handover_socket();
+    void receive_handover();
+    void adopt_handover();
+    void on_handover_request();
+    void on_taker_readable();
+    void begin_handover();
+    void on_handover_tick();
+    void complete_handover();
+    void abandon_handover(const std::string& why);
+    void close_handover_handles();
     void begin_shutdown(int signum);
     void maybe_finish_shutdown();
     void close_loop_handles();
@@ -115,6 +132,7 @@ class Server {
         std::string line;      // the last STATUS= sent
     } status_;
     Reloader reloader_;
+    std::shared_ptr<Handover> handover_; // shared_ptr: the type is complete only in its file
     bool loop_handles_closed_ = false;
 };
 
