@@ -92,7 +92,10 @@ int Server::run() {
     std::string fan_out;
     try {
         // Before the id source reads the state directory: see receive_handover().
-        if (!config_.take_over.empty()) receive_handover();
+        if (!config_.take_over.empty())
+            receive_handover();
+        else
+            receive_fdstore();
         hub_ = std::make_unique<sse::Hub>(hub_limits(config_, settings_.jwt_keys), metrics_);
         sse::EventSink* sink = nullptr;
         if (config_.redis.empty()) {
@@ -145,7 +148,7 @@ int Server::run() {
     status_.since_ms = last_tick_ms_;
     uv_run(&loop_, UV_RUN_DEFAULT);
     log::info("stopped");
-    return 0;
+    return exit_status_;
 }
 
 net::Listener::OnConnection Server::accept_on(bool tls) {

@@ -23,9 +23,9 @@
 // assigns every event after the hand-over; each stream carries the old hub's position as its
 // resume point (no event after it was published there), and the new hub's ids are above it
 // because it reads the id high-water mark only after the old one has stopped publishing.
+#include "server_handover.hpp"
 #include "base/log.hpp"
 #include "net/fd_passing.hpp"
-#include "server.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -112,34 +112,12 @@ bool decode(const std::string& in, size_t& at, sse::Subscription& s) {
 
 } // namespace
 
-struct Server::Handover {
-    // Old side: where a successor knocks, and the one that did.
-    std::string path;
-    int listen_fd = -1;
-    uv_poll_t listen_poll{};
-    int taker_fd = -1;
-    uv_poll_t taker_poll{};
-    bool taker_polled = false;
-    bool draining = false;
-    uint64_t deadline_ms = 0;
-    uv_timer_t tick{};
-    bool tick_started = false;
-    std::vector<int> listener_fds; // released by the listeners, still listening
-    std::vector<bool> listener_tls;
-    std::mt19937 random{std::random_device{}()};
-    // New side: what the old hub sent.
-    std::string position;
-    std::vector<int> taken_listeners;
-    std::vector<bool> taken_tls;
-    std::vector<http1::ConnectionSet::HandedStream> taken_streams;
-    std::vector<sse::RetainedEvent> taken_events;
-};
-
 namespace {
 
 // One retained event: its first message's header `line` and the bytes after it, then as many
 // "more" messages as its frame needs.
-int receive_event(int fd, const std::string& line, std::string rest, Server::Handover& h) {
+int receive_event(const Server::NextMessage& next, const std::string& line, std::string rest,
+                  Server::Handover& h) {
     char id[64];
     int broadcast = 0;
     size_t topic_len = 0, frame_len = 0;
@@ -154,7 +132,7 @@ int receive_event(int fd, const std::string& line, std::string rest, Server::Han
     std::string msg;
     std::vector<int> fds;
     while (frame.size() < frame_len) {
-        int err = net::receive_with_fds(fd, max_message, msg, fds);
+        int err = next(msg, fds);
         close_all(fds);
         if (err != 0) return err;
         if (!msg.starts_with("more\n")) return EPROTO;
@@ -170,9 +148,18 @@ int receive_event(int fd, const std::string& line, std::string rest, Server::Han
 
 // ---- the old side ----------------------------------------------------------------------
 
-void Server::start_handover_socket() {
-    if (config_.handover_socket.empty()) return;
+void Server::start_handover_tick() {
     if (!handover_) handover_ = std::make_shared<Handover>();
+    if (handover_->tick_started) return;
+    uv_timer_init(&loop_, &handover_->tick);
+    handover_->tick.data = this;
+    handover_->tick_started = true;
+}
+
+void Server::start_handover_socket() {
+    start_fdstore_trigger();
+    if (config_.handover_socket.empty()) return;
+    start_handover_tick();
     Handover& h = *handover_;
     h.path = config_.handover_socket;
     sockaddr_un addr = unix_address(h.path);
@@ -199,9 +186,7 @@ void Server::start_handover_socket() {
     uv_poll_start(&h.listen_poll, UV_READABLE, [](uv_poll_t* p, int status, int) {
         if (status == 0) static_cast<Server*>(p->data)->on_handover_request();
     });
-    uv_timer_init(&loop_, &h.tick);
-    h.tick.data = this;
-    h.tick_started = true;
+    start_handover_tick();
     log::info("hand-over socket " + h.path + " (ssehub serve --take-over " + h.path + ")");
 }
 
@@ -214,7 +199,7 @@ void Server::on_handover_request() {
         ::close(fd);
         return;
     }
-    if (h.taker_fd >= 0 || app_->shutting_down()) {
+    if (h.taker_fd >= 0 || h.draining || app_->shutting_down()) {
         log::warn("hand-over refused: another one is under way (or the hub is stopping)");
         // Its request read first (it sends it at once; waited for 100 ms at most): a Unix
         // socket closed with unread input resets, and the answer would be lost.
@@ -317,12 +302,22 @@ void Server::complete_handover() {
     Handover& h = *handover_;
     std::vector<http1::ConnectionSet::HandedStream> streams = connections_->release_streams();
     std::optional<sse::EventId> at = hub_->position();
-    int flags = fcntl(h.taker_fd, F_GETFL);
-    fcntl(h.taker_fd, F_SETFL, flags & ~O_NONBLOCK); // the last thing this hub does: block
+    SendMessage send_message;
+    if (h.to_store) {
+        send_message = [this](const std::string& msg, const std::vector<int>& fds) {
+            return store_message(msg, fds);
+        };
+    } else {
+        int flags = fcntl(h.taker_fd, F_GETFL);
+        fcntl(h.taker_fd, F_SETFL, flags & ~O_NONBLOCK); // the last thing this hub does: block
+        send_message = [fd = h.taker_fd](const std::string& msg, const std::vector<int>& fds) {
+            return net::send_with_fds(fd, msg, fds);
+        };
+    }
     std::string head = std::string(greeting) + (at ? at->to_string() : "-") + "\n";
     for (bool tls : h.listener_tls)
         head += tls ? "tls\n" : "plain\n";
-    int err = net::send_with_fds(h.taker_fd, head, h.listener_fds);
+    int err = send_message(head, h.listener_fds);
     const sse::ReplayRing& ring = hub_->ring();
     for (size_t i = 0; err == 0 && i < ring.size(); ++i) {
         const sse::RetainedEvent& e = ring.at(i);
@@ -332,11 +327,11 @@ void Server::complete_handover() {
                           "\n" + e.topic;
         size_t first = std::min(frame.size(), frame_piece);
         msg.append(frame.substr(0, first));
-        err = net::send_with_fds(h.taker_fd, msg, {});
+        err = send_message(msg, {});
         for (size_t at = first; err == 0 && at < frame.size(); at += frame_piece) {
             msg = "more\n";
             msg.append(frame.substr(at, frame_piece));
-            err = net::send_with_fds(h.taker_fd, msg, {});
+            err = send_message(msg, {});
         }
     }
     for (size_t i = 0; err == 0 && i < streams.size(); i += streams_per_message) {
@@ -347,26 +342,30 @@ void Server::complete_handover() {
             fds.push_back(streams[j].fd);
         }
         if (body.size() > max_message) err = EMSGSIZE;
-        if (err == 0) err = net::send_with_fds(h.taker_fd, body, fds);
+        if (err == 0) err = send_message(body, fds);
     }
     // The path is the successor's from now on: it binds its own there once "end" arrives.
-    unlink(h.path.c_str());
-    if (err == 0) err = net::send_with_fds(h.taker_fd, "end\n", {});
+    if (!h.path.empty()) unlink(h.path.c_str());
+    if (err == 0) err = send_message("end\n", {});
     for (auto& s : streams)
         ::close(s.fd);
     close_all(h.listener_fds);
     // Done with the taker: its hanging up from now on is no abandoned hand-over.
     h.draining = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&h.taker_poll), nullptr);
+    if (h.taker_polled) uv_close(reinterpret_cast<uv_handle_t*>(&h.taker_poll), nullptr);
     h.taker_polled = false;
-    ::close(h.taker_fd);
+    if (h.taker_fd >= 0) ::close(h.taker_fd);
     h.taker_fd = -1;
+    if (h.to_store && err == 0) err = finish_store();
     if (err != 0)
         log::error("hand-over failed while sending (" + why(err) +
                    "): " + std::to_string(streams.size()) + " subscribers will reconnect");
     else
         log::info("handed over " + std::to_string(streams.size()) + " subscribers");
-    begin_shutdown(0); // what did not travel finishes as at shutdown; then exit 0
+    // What did not travel finishes as at shutdown; then exit 0, or, into systemd's store,
+    // the status that makes systemd start the next process (RestartForceExitStatus=).
+    if (h.to_store) exit_status_ = fdstore_exit_status;
+    begin_shutdown(0);
 }
 
 void Server::close_handover_handles() {
@@ -382,6 +381,10 @@ void Server::close_handover_handles() {
     if (h.taker_fd >= 0) ::close(h.taker_fd);
     h.taker_fd = -1;
     if (h.tick_started) uv_close(reinterpret_cast<uv_handle_t*>(&h.tick), nullptr);
+    if (h.usr2_started) uv_close(reinterpret_cast<uv_handle_t*>(&h.usr2), nullptr);
+    h.usr2_started = false;
+    if (h.store_fd >= 0) ::close(h.store_fd);
+    h.store_fd = -1;
     h.tick_started = false;
     close_all(h.listener_fds);
 }
@@ -411,16 +414,27 @@ void Server::receive_handover() {
     if (send(fd, request_line, std::strlen(request_line), MSG_NOSIGNAL) < 0)
         throw fail("send: " + why(errno));
     auto h = std::make_shared<Handover>();
+    std::string refusal = read_handover(
+        [fd](std::string& msg, std::vector<int>& fds) {
+            return net::receive_with_fds(fd, max_message, msg, fds);
+        },
+        *h, "--take-over " + path);
+    if (!refusal.empty()) throw fail(refusal);
+    handover_ = std::move(h);
+}
+
+std::string Server::read_handover(const NextMessage& next, Handover& h0, const std::string& what) {
+    Handover* h = &h0;
     std::string msg;
     std::vector<int> fds;
-    int err = net::receive_with_fds(fd, max_message, msg, fds);
-    if (err != 0) throw fail("no answer: " + why(err));
-    if (msg == "busy\n") throw fail("another process is taking over from it");
+    int err = next(msg, fds);
+    if (err != 0) return "no answer: " + why(err);
+    if (msg == "busy\n") return "another process is taking over from it";
     size_t at = 0;
     std::string line;
     if (!msg.starts_with(greeting) || (at = std::strlen(greeting), !next_line(msg, at, line))) {
         close_all(fds);
-        throw fail("not a hub's hand-over socket");
+        return "not a hub's hand-over socket";
     }
     // From here on the old hub has let go: what arrives is ours, so failures are logged and
     // what did arrive is served.
@@ -430,12 +444,12 @@ void Server::receive_handover() {
         h->taken_tls.push_back(line == "tls");
     h->taken_tls.resize(h->taken_listeners.size());
     for (;;) {
-        err = net::receive_with_fds(fd, max_message, msg, fds);
+        err = next(msg, fds);
         if (err != 0 || msg == "end\n") break;
         at = 0;
         if (!next_line(msg, at, line)) line.clear();
         if (line.starts_with("event ")) {
-            err = receive_event(fd, line, msg.substr(at), *h);
+            err = receive_event(next, line, msg.substr(at), *h);
             if (err != 0) break;
             continue;
         }
@@ -455,10 +469,9 @@ void Server::receive_handover() {
             ::close(fds[i]);
     }
     if (err != 0)
-        log::error("--take-over " + path + ": the hand-over broke off (" + why(err) +
-                   "); serving " + std::to_string(h->taken_streams.size()) +
-                   " subscribers that arrived");
-    handover_ = std::move(h);
+        log::error(what + ": the hand-over broke off (" + why(err) + "); serving " +
+                   std::to_string(h->taken_streams.size()) + " subscribers that arrived");
+    return "";
 }
 
 void Server::adopt_handover() {
@@ -485,9 +498,12 @@ void Server::adopt_handover() {
     size_t adopted = 0;
     for (auto& s : h.taken_streams)
         adopted += connections_->adopt_stream(s.fd, std::move(s.state));
-    log::info("took over " + std::to_string(adopted) + " subscribers from " + config_.take_over);
+    log::info("took over " + std::to_string(adopted) + " subscribers from " +
+              (config_.take_over.empty() ? std::string("systemd's file descriptor store")
+                                         : config_.take_over));
     h.taken_streams.clear();
-    if (listeners_.empty()) throw std::runtime_error("--take-over: no listening socket came");
+    release_fdstore();
+    if (listeners_.empty()) throw std::runtime_error("hand-over: no listening socket came");
 }
 
 } // namespace ssehub

@@ -266,3 +266,123 @@ class TestRefusedTakeOver(HandoverCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NotifySocket:
+    """systemd's side of sd_notify, as far as the file descriptor store goes: receives every
+    message on a datagram socket; FDSTORE=1 with FDNAME= keeps the descriptors (SCM_RIGHTS)
+    by name, FDSTOREREMOVE=1 drops them, as systemd does."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.path = path
+        self.store = {}  # name -> fd, in the order stored
+        self.messages = []
+        self.lock = threading.Lock()
+        self.halt = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.halt.is_set():
+            try:
+                msg, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(4 * 253))
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            fds = []
+            for level, kind, data in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds += list(memoryview(data).cast("i"))[:len(data) // 4]
+            fields = dict(line.split("=", 1) for line in msg.decode().split("\n") if "=" in line)
+            with self.lock:
+                self.messages.append(fields)
+                name = fields.get("FDNAME", "stored")
+                if fields.get("FDSTORE") == "1":
+                    for fd in fds:
+                        self.store[name] = fd
+                elif fields.get("FDSTOREREMOVE") == "1" and name in self.store:
+                    os.close(self.store.pop(name))
+                else:
+                    for fd in fds:
+                        os.close(fd)
+
+    def stored(self):
+        with self.lock:
+            return dict(self.store)
+
+    def saw(self, key, value):
+        with self.lock:
+            return any(m.get(key) == value for m in self.messages)
+
+    def close(self):
+        self.halt.set()
+        self.thread.join(5)
+        self.sock.close()
+        for fd in self.store.values():
+            os.close(fd)
+
+
+class TestFdStore(HandoverCase):
+    """The systemd path, emulated: SIGUSR2 stores the listeners, the streams and the state in
+    the notify socket's store; the next process is started the way systemd starts it, with
+    the stored descriptors from fd 3 on, LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID."""
+
+    def test_streams_survive_a_restart_through_the_fd_store(self):
+        notify = NotifySocket(os.path.join(self.dir, "notify"))
+        self.addCleanup(notify.close)
+        env = {"NOTIFY_SOCKET": notify.path}
+        old = self.start_hub(env=env)
+        wait_until(lambda: notify.saw("READY", "1"), 10, message="no READY=1")
+        subs = [self.subscribe(old.addr), self.subscribe(old.addr, "/events?topic=a")]
+        harness.publish_ok(old.addr, event="e", data="before", topic="a")
+        for sub in subs:
+            self.assert_next_event(sub, "e", "before")
+        old.stopped = True
+        os.kill(old.pid, harness.signallib.SIGUSR2)
+        self.assertEqual(old.wait_exit(30), 75, old.stderr_text())
+        stored = notify.stored()
+        self.assertIn("ssehub-state", stored)
+        self.assertEqual(len(stored), 1 + 1 + len(subs), sorted(stored))  # listener, streams
+        # While nobody runs, a publish waits in the stored listener's backlog.
+        waiting = threading.Thread(target=lambda: results.append(
+            harness.publish(old.addr, event="e", data="meanwhile", timeout=30)))
+        results = []
+        waiting.start()
+        names = list(stored)
+        high = [os.dup(stored[n]) for n in names]  # above 3.. so dup2 cannot clobber a source
+        for fd in high:
+            os.set_inheritable(fd, False)
+
+        def hand_over():
+            for i, fd in enumerate(high):
+                os.dup2(fd, 3 + i)
+
+        penv = harness.hub_env({"NOTIFY_SOCKET": notify.path, "LISTEN_FDS": str(len(names)),
+                                "LISTEN_FDNAMES": ":".join(names)})
+        proc = harness.subprocess.Popen(
+            ["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$0" "$@"', harness.hub_binary(), "serve",
+             "--state-dir", old.state_dir, "--listen", "127.0.0.1:1"],
+            env=penv, stdin=harness.subprocess.DEVNULL, stderr=harness.subprocess.PIPE,
+            preexec_fn=hand_over, pass_fds=tuple(range(3, 3 + len(names))))
+        for fd in high:
+            os.close(fd)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        self.addCleanup(proc.stderr.close)
+        waiting.join(30)
+        self.assertEqual([r.status for r in results], [202])
+        for sub in subs[:1]:
+            self.assert_next_event(sub, "e", "meanwhile")
+        harness.publish_ok(old.addr, event="e", data="after", topic="a")
+        for sub in subs:
+            self.assert_next_event(sub, "e", "after")
+            self.assertFalse(sub.closed)
+            self.assertNotIn(b"HTTP/1.1", bytes(sub.raw))
+        wait_until(lambda: not notify.stored(), 10,
+                   message="the new hub left its descriptors in the store: %r"
+                   % sorted(notify.stored()))
+        proc.send_signal(harness.signallib.SIGTERM)
+        self.assertEqual(proc.wait(timeout=15), 0)
