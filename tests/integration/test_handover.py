@@ -162,6 +162,33 @@ class TestHandover(HandoverCase):
         self.assertEqual(len([e for e in good.events if e.type == "big"]), 100)
 
 
+    def test_token_and_unix_socket_streams_get_a_retry_and_end(self):
+        # Signed-token rights are verified again by the next hub, on reconnect; a Unix-socket
+        # subscriber is not handed over. Each gets a retry: of its own within the window.
+        from test_private_topics import SECRET, bearer, token
+        secret = os.path.join(self.dir, "secret")
+        with open(secret, "wb") as f:
+            f.write(SECRET + b"\n")
+        unix_path = os.path.join(self.dir, "hub.sock")
+        args = ("--jwt-key", secret, "--private-topic", "todo/*", "--restart-retry-window", "2")
+        old = self.start_old(*args, listen=("127.0.0.1:0", "unix:" + unix_path))
+        plain = self.subscribe(old.addr, "/events?topic=pub")
+        private = self.subscribe(old.addr, "/events?topic=todo/a",
+                                 headers=bearer(token(subscribe=["todo/*"])))
+        local = self.subscribe(unix_path)
+        new = self.take_over(old, *args)
+        self.assert_exited_0(old)
+        self.assertIn("handed over 1 subscribers", old.stderr_text())
+        for sub in (private, local):
+            sub.wait_closed(10)
+            retries = [i[1] for i in sub.items if i[0] == "retry"]
+            self.assertEqual(len(retries), 2, sub.items)
+            self.assertTrue(250 <= retries[1] <= 2000, retries)
+        harness.publish_ok(new.addr, event="e", data="kept", topic="pub")
+        self.assert_next_event(plain, "e", "kept")
+        self.assertFalse(plain.closed)
+
+
 @requires(have_tls(harness.hub_binary()), "ssehub built without OpenSSL")
 class TestHandoverTls(TlsHubTestCase, HandoverCase):
 
