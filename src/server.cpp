@@ -93,6 +93,11 @@ int Server::run() {
     flush_list_.init(&loop_);
     std::string fan_out;
     try {
+        // Before the id source reads the state directory: see receive_handover().
+        if (!config_.take_over.empty())
+            receive_handover();
+        else
+            receive_fdstore();
         hub_ = std::make_unique<sse::Hub>(hub_limits(config_, settings_.jwt_keys), metrics_);
         sse::EventSink* sink = nullptr;
         if (config_.redis.empty()) {
@@ -128,13 +133,18 @@ int Server::run() {
         connections_->set_tls(tls_.get());
         connections_->on_connection_closed([this] { maybe_finish_shutdown(); });
         fan_out = start_send_batch();
-        start_listening();
+        if (handover_)
+            adopt_handover();
+        else
+            start_listening();
         app_->set_listeners(listening_on_);
+        start_handover_socket();
     } catch (const std::exception& e) {
         log::error(e.what());
         for (net::Listener* l : listeners_)
             l->close();
         listeners_.clear();
+        if (connections_) connections_->close_all(); // streams adopted before the failure
         close_loop_handles();
         return 1;
     }
@@ -150,16 +160,17 @@ int Server::run() {
     status_.since_ms = last_tick_ms_;
     uv_run(&loop_, UV_RUN_DEFAULT);
     log::info("stopped");
-    return 0;
+    return exit_status_;
+}
+
+net::Listener::OnConnection Server::accept_on(bool tls) {
+    if (tls && !tls_) throw std::runtime_error("a TLS listener needs --tls-cert and --tls-key");
+    return [this, tls](uv_stream_t* server, bool is_unix) {
+        connections_->accept(server, is_unix, tls && !is_unix);
+    };
 }
 
 void Server::start_listening() {
-    auto accept_on = [this](bool tls) {
-        if (tls && !tls_) throw std::runtime_error("a TLS listener needs --tls-cert and --tls-key");
-        return [this, tls](uv_stream_t* server, bool is_unix) {
-            connections_->accept(server, is_unix, tls && !is_unix);
-        };
-    };
 #ifdef SSEHUB_HAVE_SYSTEMD
     // Socket activation: systemd already listens for us; --listen is then ignored.
     char** names = nullptr;
@@ -222,8 +233,9 @@ void Server::begin_shutdown(int signum) {
     }
     app_->begin_shutdown();
     notify("STOPPING=1");
-    log::info(std::string("shutting down on ") + (signum == SIGINT ? "SIGINT" : "SIGTERM") +
-              ": flushing " + std::to_string(hub_->size()) + " subscribers for up to " +
+    const char* why = signum == SIGINT ? "SIGINT" : signum == SIGTERM ? "SIGTERM" : "hand-over";
+    log::info(std::string("shutting down on ") + why + ": flushing " +
+              std::to_string(hub_->size()) + " subscribers for up to " +
               std::to_string(config_.shutdown_grace_s) + " s");
     for (net::Listener* l : listeners_)
         l->close();
@@ -247,6 +259,7 @@ void Server::maybe_finish_shutdown() {
 void Server::close_loop_handles() {
     if (loop_handles_closed_) return;
     loop_handles_closed_ = true;
+    close_handover_handles();
 #ifdef SSEHUB_HAVE_REDIS
     if (redis_) redis_->stop(); // no connection waits for an answer any more
 #endif

@@ -50,6 +50,14 @@ class Server {
     // startup failure, which is logged as one line).
     int run();
 
+    struct Handover; // what a hand-over to or from another process holds (server_handover.cpp)
+    // Where a hand-over's messages come from and go: the taker's socket, or systemd's store.
+    using NextMessage = std::function<int(std::string& msg, std::vector<int>& fds)>;
+    using SendMessage = std::function<int(const std::string& msg, const std::vector<int>& fds)>;
+    // The exit status after a hand-over into systemd's file descriptor store: the unit's
+    // RestartForceExitStatus= and SuccessExitStatus= name it (EX_TEMPFAIL).
+    static constexpr int fdstore_exit_status = 75;
+
   private:
     static void on_signal(uv_signal_t* handle, int signum) noexcept;
     static void on_tick(uv_timer_t* timer) noexcept;
@@ -67,6 +75,31 @@ class Server {
     static redis::StreamOptions redis_options(const config::Config& c);
 #endif
     void start_listening();
+    net::Listener::OnConnection accept_on(bool tls);
+    // Restarts without disconnects (server_handover.cpp): the hand-over socket this hub
+    // listens on for its successor, the drain and the sending on the old side; receiving
+    // (before the id source reads the state directory: the old hub's last ids are on disk
+    // by then) and adopting on the new side.
+    void start_handover_socket();
+    void receive_handover();
+    void adopt_handover();
+    void on_handover_request();
+    void on_taker_readable();
+    void begin_handover();
+    void on_handover_tick();
+    void complete_handover();
+    void abandon_handover(const std::string& why);
+    void close_handover_handles();
+    void start_handover_tick();
+    std::string read_handover(const NextMessage& next, Handover& h, const std::string& what);
+    // systemd's file descriptor store (server_fdstore.cpp): SIGUSR2 under NOTIFY_SOCKET hands
+    // over into it; the next process finds it in LISTEN_FDS (names "ssehub-...").
+    void start_fdstore_trigger();
+    void on_fdstore_signal();
+    int store_message(const std::string& msg, const std::vector<int>& fds);
+    int finish_store();
+    void receive_fdstore();
+    void release_fdstore();
     void begin_shutdown(int signum);
     void maybe_finish_shutdown();
     void close_loop_handles();
@@ -118,7 +151,9 @@ class Server {
         std::string line;      // the last STATUS= sent
     } status_;
     Reloader reloader_;
+    std::shared_ptr<Handover> handover_; // shared_ptr: the type is complete only in its file
     bool loop_handles_closed_ = false;
+    int exit_status_ = 0; // what run() returns after the loop
 };
 
 } // namespace ssehub

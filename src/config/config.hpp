@@ -37,6 +37,12 @@ struct Config {
     // "*", origins and patterns (app/origin_list.hpp); empty: no page of another origin.
     std::vector<std::string> cors_origins = {"*"};
     unsigned shutdown_grace_s = 5;
+    // Restarts without disconnects (server_handover.cpp). handover_socket: where this hub
+    // listens for its successor; take_over: the predecessor's socket this hub starts from;
+    // restart_retry_window_s: the retry: spread given to streams that cannot be handed over.
+    std::string handover_socket;
+    std::string take_over;
+    unsigned restart_retry_window_s = 10;
     log::Level log_level = log::Level::Info;
     // TLS for listeners written "tls:ADDR:PORT" (PEM files; re-read on SIGHUP).
     std::string tls_cert;

@@ -231,6 +231,18 @@ void declare_serve_options(CLI::App& serve, Config& c, ServeOptionText& text) {
     serve.add_option("--shutdown-grace", c.shutdown_grace_s, "Seconds to flush output on SIGTERM")
         ->transform(whole_number(0, 3600))
         ->capture_default_str();
+    serve.add_option("--handover-socket", c.handover_socket,
+                     "Unix socket (mode 0600) where a successor started with --take-over takes "
+                     "the listeners and plain subscribers without disconnecting them");
+    serve.add_option("--take-over", c.take_over,
+                     "Start from the hub listening on this --handover-socket: adopt its "
+                     "listeners and subscribers; it then exits");
+    serve
+        .add_option("--restart-retry-window", c.restart_retry_window_s,
+                    "Seconds over which streams that cannot be handed over are told (retry:) "
+                    "to come back")
+        ->transform(whole_number(1, 3600))
+        ->capture_default_str();
     serve.add_option("--log-level", text.log_level, "error, warn, info or debug")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {

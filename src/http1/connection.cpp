@@ -137,7 +137,8 @@ bool Connection::send(const net::FrameRef& frame) {
 void Connection::respond(int status, std::string_view content_type, std::string_view body,
                          std::string_view extra_headers, app::Cors cors) {
     const app::Request& req = reader_->request();
-    bool keep_alive = req.keep_alive && !app_.shutting_down() && !finish_after_write_;
+    bool keep_alive =
+        req.keep_alive && !app_.shutting_down() && !set_.handing_over_ && !finish_after_write_;
     std::string headers(extra_headers);
     if (cors == app::Cors::Allow) app_.settings().cors_headers(req.header("origin"), headers);
     bool head_only = req.method == "HEAD";

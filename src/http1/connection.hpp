@@ -62,6 +62,8 @@ class Connection final : public sse::Subscriber,
     // Accepts one pending connection from `server` (a listener's handle) into `set`; `tls`:
     // the listener speaks TLS (set.tls() is set).
     static void accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, bool tls);
+    // A stream taken over from the previous process (connection_handover.cpp).
+    static bool adopt(int fd, ConnectionSet& set, sse::Subscription state);
 
     // sse::Subscriber: the hub's narrow view.
     bool send(const net::FrameRef& frame) override;
@@ -88,6 +90,7 @@ class Connection final : public sse::Subscriber,
 
     bool is_unix() const override { return is_unix_; }
     bool is_streaming() const { return state_ == State::Streaming; }
+    bool is_tls() const { return tls_ != nullptr; }
     bool peer_address(sockaddr_storage& out) const override;
 
   private:

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 namespace ssehub::net {
 class FlushList;
@@ -44,6 +45,30 @@ class ConnectionSet {
     // The grace period is over: every connection closes now.
     void close_all();
 
+    // A hand-over to the next process (connection_handover.cpp). begin_handover(): idle
+    // connections close (close_idle), a request being read is answered and then the
+    // connection closes, and
+    // every stream that is not plain HTTP/1.1 over TCP (TLS, HTTP/2, Unix socket, read rights)
+    // gets `retry` and ends. handover_ready(): nothing but plain streams is left, each with its
+    // output sent and its replay done. release_streams() takes each such stream out of this
+    // process: a duplicate of its socket (close-on-exec) and its state; the connection is
+    // closed here without a FIN (the duplicate keeps it open); one not ready ends normally.
+    // end_handover(): the taker went away; serve on.
+    struct HandedStream {
+        int fd;
+        sse::Subscription state;
+    };
+    void begin_handover(const std::function<net::FrameRef()>& retry);
+    bool handover_ready() const;
+    void close_idle(uint64_t now_ms); // called on each tick of the drain
+
+    std::vector<HandedStream> release_streams();
+    void end_handover() { handing_over_ = false; }
+    bool handing_over() const { return handing_over_; }
+    // The next process's side: a stream whose response head the previous one sent. Takes `fd`
+    // (closes it on failure). False when it could not be set up.
+    bool adopt_stream(int fd, sse::Subscription state);
+
     size_t open() const { return open_; }
     size_t max_connections() const { return max_connections_; }
     // Connections past this are refused with 503 (from the descriptor limit).
@@ -67,6 +92,7 @@ class ConnectionSet {
     size_t open_ = 0;
     size_t max_connections_ = SIZE_MAX;
     std::function<void()> on_closed_;
+    bool handing_over_ = false; // answers end their connections: the next process listens
 };
 
 } // namespace ssehub::http1

@@ -1,5 +1,6 @@
 #include "net/listener.hpp"
 
+#include <fcntl.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -99,6 +100,16 @@ void Listener::close() {
     if (closing_) return;
     closing_ = true;
     uv_close(&h_.handle, on_close);
+}
+
+int Listener::release() {
+    uv_os_fd_t fd = -1;
+    if (closing_ || uv_fileno(&h_.handle, &fd) != 0) return -1;
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return -1;
+    unix_path_.clear();
+    close();
+    return copy;
 }
 
 void Listener::on_close(uv_handle_t* handle) noexcept {

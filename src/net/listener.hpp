@@ -21,6 +21,10 @@ class Listener {
 
     // Stops accepting; the object is deleted once libuv has closed the handle. Idempotent.
     void close();
+    // Stops accepting here but keeps the socket listening for another owner (a hand-over):
+    // returns a duplicate of it (close-on-exec; -1 with errno set on failure), then closes as
+    // close() does, except that a Unix socket's path stays: it is the new owner's now.
+    int release();
     // Where it really listens, with the kernel's port for ":0" ("127.0.0.1:43121", "unix:/p").
     std::string address() const;
     bool is_unix() const { return is_unix_; }

@@ -130,10 +130,21 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
     s->shared_ = subscription.shared;
     ++metrics_.subscribers_by_transport[static_cast<size_t>(s->transport_)];
     metrics_.shared_streams += s->shared_;
-    deliver(s, open_frame_, now_ms);
-    metrics_.bytes_written += open_frame_->size();
+    if (!subscription.adopted) {
+        deliver(s, open_frame_, now_ms);
+        metrics_.bytes_written += open_frame_->size();
+    }
 
-    if (resume) {
+    if (resume && subscription.adopted) {
+        // Replays only what this ring holds after `resume` (history kept on disk across the
+        // hand-over); an empty ring means nothing was published since.
+        auto requested = EventId::parse(*resume);
+        if (requested && ring_.contains(*requested) && *requested != position()) {
+            s->cursor_ = *requested;
+            s->replaying_ = true;
+            continue_replay(s, now_ms);
+        }
+    } else if (resume) {
         ++metrics_.replays;
         auto requested = EventId::parse(*resume);
         auto evicted = ring_.last_evicted();

@@ -22,6 +22,7 @@
 #include "sse/topic_tally.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -128,6 +129,22 @@ class Hub {
     // Topics in the counting table now: at most TopicTally::capacity, whatever is published.
     size_t topics_counted() const { return tally_.size(); }
     size_t unfiltered_subscribers() const { return all_.size(); }
+
+    // What a hand-over passes on for `s` to the next process (topics, shared flag, resume at
+    // the hub's position): only for a live stream with no read rights and no expiry. One with
+    // signed-token rights is not handed over: the next process would have to trust rights it
+    // did not verify, while a reconnect has them checked again against its keys. A stream
+    // still replaying is not ready yet (nothing).
+    std::optional<Subscription> handover_state(const Subscriber* s) const;
+    bool replaying(const Subscriber* s) const { return s->replaying_ || s->paging_ || s->parked_; }
+    // The next process's side of a hand-over: an event the previous one retained, frame and
+    // all, kept for replay. Ignored unless newer than every event here (history read from
+    // disk may hold it already).
+    void adopt_retained(RetainedEvent event);
+    // A planned restart: every stream `keep` does not claim gets a frame from `retry` (its
+    // own, so the comebacks spread) and then ends gracefully, as at shutdown.
+    void end_for_restart(const std::function<bool(const Subscriber*)>& keep,
+                         const std::function<net::FrameRef()>& retry, uint64_t now_ms);
 
     // Drops every subscriber (shutdown after the grace period).
     void drop_all(DropReason reason);

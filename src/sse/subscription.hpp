@@ -41,6 +41,11 @@ struct Subscription {
     // carries it, set by the transport, and whether /ssehub.js opened it, set by the router.
     metrics::Transport transport = metrics::Transport::Http1;
     bool shared = false;
+    // A stream taken over from the previous process (a hand-over): its head and opening frame
+    // were sent there, and `resume` is the last event that process dealt with for it. It gets
+    // no opening frame, and no gap when the ring does not reach back to `resume`: every event
+    // up to there was delivered (or did not match), and every event after it is in this ring.
+    bool adopted = false;
 };
 
 } // namespace ssehub::sse

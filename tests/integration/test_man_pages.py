@@ -148,6 +148,7 @@ def sample_value(arg, tmp):
         "cidr": "10.0.0.0/8", "origin": "https://example.com", "level": "debug",
         "url": "redis://127.0.0.1:6379/0", "name": "site:events", "mode": "off",
         "pattern": "todo/*", "cookie": "ssehub_token", "policy": "everysec",
+        "path": os.path.join(tmp, "handover.sock"),
     }.get(arg, {"file": None}.get(arg))
 
 
