@@ -49,7 +49,7 @@ install: deps
 # Install it with `apt install ./dist/ssehub_*.deb`; tests/package/test-deb (CI, as root) checks it.
 DIST ?= dist
 deb: deps
-	mkdir -p $(DIST) && rm -f $(DIST)/ssehub_*
+	mkdir -p $(DIST) && rm -f $(DIST)/ssehub_* $(DIST)/ssehub-dbgsym_*
 	v=$$(dpkg-parsechangelog -S Version) && a=$$(dpkg-architecture -q DEB_HOST_ARCH) && \
 	SSEHUB_DEB_DIR="$(abspath $(DIST))" dpkg-buildpackage -us -uc -b \
 		--buildinfo-option=-u$(DIST) --buildinfo-file=$(DIST)/ssehub_$${v}_$${a}.buildinfo \
