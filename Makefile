@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 SANITIZE_CTEST_ARGS ?=
 
-.PHONY: all deps build run test test-sanitize install clean format fuzz check
+.PHONY: all deps build run test test-sanitize install clean format fuzz check deb
 
 all: build
 
@@ -43,6 +43,18 @@ install: deps
 	cmake --build $(BUILD) -j $(JOBS)
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
+# The Debian package, built by debhelper from debian/ (what ships only, dpkg-buildflags' hardening
+# flags, warnings not errors): dist/ssehub_VERSION_ARCH.deb with its .changes and .buildinfo,
+# nothing written outside the tree. DEB_BUILD_OPTIONS passes through (nocheck, parallel=N, noopt).
+# Install it with `apt install ./dist/ssehub_*.deb`; tests/package/test-deb (CI, as root) checks it.
+DIST ?= dist
+deb: deps
+	mkdir -p $(DIST) && rm -f $(DIST)/ssehub_* $(DIST)/ssehub-dbgsym_*
+	v=$$(dpkg-parsechangelog -S Version) && a=$$(dpkg-architecture -q DEB_HOST_ARCH) && \
+	SSEHUB_DEB_DIR="$(abspath $(DIST))" dpkg-buildpackage -us -uc -b \
+		--buildinfo-option=-u$(DIST) --buildinfo-file=$(DIST)/ssehub_$${v}_$${a}.buildinfo \
+		--changes-option=-u$(DIST) --changes-file=$(DIST)/ssehub_$${v}_$${a}.changes
+
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_frame_roundtrip fuzz_publish_body fuzz_request_reader fuzz_ids_and_query fuzz_cli_stream
 FUZZ_TARGETS += fuzz_redis_url fuzz_prometheus_text fuzz_stream_entry fuzz_h2_session
@@ -57,7 +69,7 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz $(BUILD)-release
+	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz $(BUILD)-release build-deb $(DIST)
 
 # Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
 # limit server, then scale-out on Redis when redis-server is installed: one node alone vs one

@@ -226,7 +226,8 @@ class InstallTest(unittest.TestCase):
         install()
         root = os.path.join(dest, "opt/ssehub")
         expected = ["bin/ssehub", "lib/systemd/system/ssehub.service",
-                    "lib/systemd/system/ssehub.socket", "share/ssehub/grafana-dashboard.json"]
+                    "lib/systemd/system/ssehub.socket", "share/ssehub/grafana-dashboard.json",
+                    "lib/sysusers.d/ssehub.conf", "lib/tmpfiles.d/ssehub.conf"]
         for name in ("ssehub.1", "ssehub-bench.1"):
             if os.path.exists(os.path.join(REPO, "man", name)):
                 expected.append("share/man/man1/" + name)
@@ -237,6 +238,17 @@ class InstallTest(unittest.TestCase):
         for rel in expected:
             self.assertTrue(os.path.isfile(os.path.join(root, rel)), rel)
         self.assertTrue(os.access(os.path.join(root, "bin/ssehub"), os.X_OK))
+        # The unit runs as the user sysusers.d creates, which owns the tmpfiles.d directory.
+        with open(os.path.join(root, "lib/systemd/system/ssehub.service")) as f:
+            unit = f.read().splitlines()
+        self.assertIn("User=ssehub", unit)
+        self.assertIn("StateDirectory=ssehub", unit)
+        self.assertIn("ExecStart=/opt/ssehub/bin/ssehub serve --config /opt/ssehub/etc/ssehub/ssehub.conf"
+                      " --state-dir ${STATE_DIRECTORY}", unit)
+        with open(os.path.join(root, "lib/sysusers.d/ssehub.conf")) as f:
+            self.assertRegex(f.read(), r"(?m)^u ssehub - .* /var/lib/ssehub$")
+        with open(os.path.join(root, "lib/tmpfiles.d/ssehub.conf")) as f:
+            self.assertRegex(f.read(), r"(?m)^d /var/lib/ssehub 0700 ssehub ssehub -$")
         conf = os.path.join(root, "etc/ssehub/ssehub.conf")
         if os.path.exists(conf):
             with open(conf, "a") as f:
