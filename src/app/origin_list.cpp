@@ -157,7 +157,10 @@ Fault parse(std::string_view text, bool pattern, Parts& out) {
 }
 
 std::string explain(Fault fault, std::string_view entry) {
-    std::string e = "'" + std::string(entry.substr(0, 200)) + "'";
+    // Appended, not "'" + ...: GCC 12 at -O3 sees a false overlap in operator+ (-Wrestrict).
+    std::string e(1, '\'');
+    e.append(entry.substr(0, 200));
+    e += '\'';
     switch (fault) {
     case Fault::None:
         return {};
@@ -217,11 +220,16 @@ std::optional<std::string> OriginList::add(std::string_view entry) {
         e.port = p.port;
         e.subdomains = p.subdomains;
         e.host = lowered(p.host);
-        text = (e.https ? "https://" : "http://") + std::string(e.subdomains ? "*" : "") + e.host;
-        if (e.any_port)
+        text.clear();
+        text.append(e.https ? "https://" : "http://");
+        if (e.subdomains) text += '*';
+        text += e.host;
+        if (e.any_port) {
             text += ":*";
-        else if (e.port != 0)
-            text += ":" + std::to_string(e.port);
+        } else if (e.port != 0) {
+            text += ':';
+            text += std::to_string(e.port);
+        }
         if (std::find(text_.begin(), text_.end(), text) != text_.end()) return std::nullopt;
         entries_.push_back(std::move(e));
     }
