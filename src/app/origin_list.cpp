@@ -12,14 +12,14 @@ char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool iequal(std::string_view a, std::string_view b) {
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == y; });
 }
 
 // `b` is lower case already.
 bool iends_with(std::string_view a, std::string_view b) {
-    return a.size() >= b.size() && iequal(a.substr(a.size() - b.size()), b);
+    return a.size() >= b.size() && equal_ignoring_case(a.substr(a.size() - b.size()), b);
 }
 
 std::string lowered(std::string_view s) {
@@ -93,9 +93,9 @@ Fault parse(std::string_view text, bool pattern, Parts& out) {
     size_t sep = text.find("://");
     if (sep == std::string_view::npos) return Fault::NotOrigin;
     std::string_view scheme = text.substr(0, sep);
-    if (iequal(scheme, "https"))
+    if (equal_ignoring_case(scheme, "https"))
         out.https = true;
-    else if (!iequal(scheme, "http"))
+    else if (!equal_ignoring_case(scheme, "http"))
         return Fault::Scheme;
     std::string_view rest = text.substr(sep + 3);
     size_t end = rest.find_first_of("/?#");
@@ -196,7 +196,7 @@ std::string explain(Fault fault, std::string_view entry) {
 
 std::optional<std::string> OriginList::check(std::string_view entry) {
     if (entry == "*") return std::nullopt;
-    if (iequal(entry, "null"))
+    if (equal_ignoring_case(entry, "null"))
         return std::string("'null' cannot be listed: browsers send Origin: null for sandboxed "
                            "frames, file: pages and redirected requests of any site");
     Parts parts;
@@ -244,7 +244,7 @@ bool OriginList::names(std::string_view origin) const {
     for (const Entry& e : entries_) {
         if (e.https != p.https || (!e.any_port && e.port != p.port)) continue;
         if (e.subdomains ? p.host.size() > e.host.size() && iends_with(p.host, e.host)
-                         : iequal(p.host, e.host))
+                         : equal_ignoring_case(p.host, e.host))
             return true;
     }
     return false;
