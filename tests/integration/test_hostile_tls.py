@@ -52,7 +52,10 @@ class HostileTls(TlsHubTestCase):
         wait_until(lambda: metrics(self.plain)["ssehub_subscribers"] == 2)
 
     def test_stalled_handshakes_are_closed_at_the_request_timeout(self):
-        self.start("--request-timeout", "2")
+        # 4 s: opening the 300 connections must end before the first is closed, also on a
+        # loaded CI machine (with 2 s it did not, twice, beside the browser suites).
+        timeout = 4
+        self.start("--request-timeout", str(timeout))
         before_rss, before_fds = rss_kib(self.hub.pid), fd_count(self.hub.pid)
         head = client_hello_head()
         socks = []
@@ -78,8 +81,8 @@ class HostileTls(TlsHubTestCase):
         report("stalled handshakes", connections=len(socks),
                rss_growth_kib_per_conn="%.1f" % grown, all_closed_after_s="%.1f" % took,
                worst_healthz_s="%.3f" % probe.worst)
-        self.assertGreaterEqual(took, 1.5)
-        self.assertLess(took, 6)
+        self.assertGreaterEqual(took, timeout - 0.5)
+        self.assertLess(took, timeout + 4)
         assert_rss_growth_below(self, grown, 64)  # KiB per stalled connection
         wait_until(lambda: fd_count(self.hub.pid) <= before_fds + 2, 5)
         self.assertEqual(probe.failures, [])
