@@ -190,7 +190,7 @@ class Hub {
     }
     // may_read() within fan-out pass `pass`, answered once per shared ReadRights.
     static bool may_read_in(const Subscriber* s, std::string_view topic, uint64_t pass) {
-        const ReadRights* r = s->read_rights_.get();
+        const ReadRights* r = s->read_rights_;
         if (!r) return false;
         if (r->memo_event != pass) {
             r->memo_allows = r->allows(topic);
