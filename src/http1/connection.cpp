@@ -78,8 +78,8 @@ void Connection::end_request_phase() {
     if (!phase_) return;
     RequestPhase* p = std::exchange(phase_, nullptr);
     set_.flush_list_.remove(p); // input it had set aside is dropped with it
-    p->retired = true;
-    set_.flush_list_.add(p);
+    set_.retired_.push_back(p);
+    set_.flush_list_.add(&set_); // ConnectionSet::flush_now() frees it
 }
 
 void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, bool tls) {

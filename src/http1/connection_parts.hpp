@@ -33,7 +33,6 @@ struct Connection::RequestPhase final : app::Responder, sse::PublishWaiter, net:
     size_t held_from = 0;
     std::string* replaying = nullptr; // handle_held_input()'s input, while it goes through it
     uint32_t work = 0;                // requests and deliveries handled from the current read
-    bool retired = false;             // no longer the connection's: freed by its next flush_now()
 
     // app::Responder
     void respond(int status, std::string_view content_type, std::string_view body,
@@ -56,13 +55,8 @@ struct Connection::RequestPhase final : app::Responder, sse::PublishWaiter, net:
     void on_published(const sse::PublishOutcome& outcome) override {
         c.on_published(*this, outcome);
     }
-    // net::Flushable: input set aside by yield_input() goes on; or, retired, this goes.
-    void flush_now() override {
-        if (retired)
-            delete this;
-        else
-            c.flush_now();
-    }
+    // net::Flushable: input set aside by yield_input() goes on.
+    void flush_now() override { c.flush_now(); }
 };
 
 #ifdef SSEHUB_HAVE_TLS

@@ -7,6 +7,18 @@
 
 namespace ssehub::http1 {
 
+ConnectionSet::~ConnectionSet() {
+    for (Connection::RequestPhase* p : retired_)
+        delete p;
+}
+
+void ConnectionSet::flush_now() {
+    std::vector<Connection::RequestPhase*> retired;
+    retired.swap(retired_);
+    for (Connection::RequestPhase* p : retired)
+        delete p;
+}
+
 void ConnectionSet::accept(uv_stream_t* server, bool is_unix, bool tls) {
     Connection::accept(server, is_unix, *this, tls);
 }

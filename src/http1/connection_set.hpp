@@ -28,10 +28,11 @@ namespace ssehub::http1 {
 struct ConnectionList
     : base::IntrusiveList<Connection, &Connection::list_prev, &Connection::list_next> {};
 
-class ConnectionSet {
+class ConnectionSet final : private net::Flushable {
   public:
     ConnectionSet(app::Application& app, net::FlushList& flush_list)
         : app_(app), flush_list_(flush_list) {}
+    ~ConnectionSet();
     ConnectionSet(const ConnectionSet&) = delete;
     ConnectionSet& operator=(const ConnectionSet&) = delete;
 
@@ -92,6 +93,11 @@ class ConnectionSet {
     size_t open_ = 0;
     size_t max_connections_ = SIZE_MAX;
     std::function<void()> on_closed_;
+    // Request phases that ended (Connection::end_request_phase), freed at the next loop turn:
+    // the router may still have been inside one of their calls. Freed here too if the loop
+    // stops first.
+    std::vector<Connection::RequestPhase*> retired_;
+    void flush_now() override;
     bool handing_over_ = false; // answers end their connections: the next process listens
 };
 
