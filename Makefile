@@ -74,10 +74,10 @@ clean:
 # Benchmarks, never part of `make test`: ssehub against nginx+nchan, a Node.js hub and the C
 # limit server, then scale-out on Redis when redis-server is installed: one node alone vs one
 # with --redis, and three nodes on one Redis with 51 000 subscribers; then signed tokens (no
-# token vs HS256 vs ES256 subscribers of a private topic, bench/token-bench); then the hub's
-# CPU per delivery and RSS per idle subscriber over HTTP/1.1, TLS and HTTP/2 (curl clients,
-# bench/transport-bench). bench/run-bench takes --redis/--no-redis, --no-tokens and
-# --no-transports; results in bench/results/<date>/.
+# token vs HS256 vs ES256 subscribers of a private topic, bench/token-bench). bench/run-bench
+# takes --redis/--no-redis and --no-tokens; results in bench/results/<date>/.
+# Last, the hub's CPU per delivery and RSS per idle subscriber over HTTP/1.1, TLS and HTTP/2
+# (curl clients, bench/transport-bench; bench/run-bench --no-transports skips it).
 .PHONY: bench bench-quick
 bench: build
 	@./scripts/install-deps bench
