@@ -78,6 +78,8 @@ clean:
 # Redis with 51 000 subscribers; then signed tokens (no token vs HS256 vs ES256 subscribers of
 # a private topic, bench/token-bench). bench/run-bench
 # takes --redis/--no-redis and --no-tokens; results in bench/results/<date>/.
+# Last, the hub's CPU per delivery and RSS per idle subscriber over HTTP/1.1, TLS and HTTP/2
+# (curl clients, bench/transport-bench; bench/run-bench --no-transports skips it).
 .PHONY: bench bench-quick
 bench: build
 	@./scripts/install-deps bench
