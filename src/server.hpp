@@ -136,8 +136,9 @@ class Server {
     std::unique_ptr<app::Application> app_;             // once the hub and the sink exist
     std::unique_ptr<http1::ConnectionSet> connections_; // with app_
     size_t max_connections_ = SIZE_MAX;                 // from the descriptor limit
-    net::FlushList flush_list_;
-    net::SendBatch send_batch_; // outlives every connection: they are closed before run() ends
+    net::FlushList flush_list_;     // connections' input set aside for the next loop turn
+    net::FlushList session_output_; // HTTP/2 sessions' output: see start_send_batch()
+    net::SendBatch send_batch_;     // outlives every connection: they are closed before run() ends
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     std::vector<std::string> listening_on_; // their addresses, "tls:" before a TLS one
     uv_signal_t sigterm_, sigint_, sighup_;

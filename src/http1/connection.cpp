@@ -34,8 +34,8 @@ Connection::Connection(ConnectionSet& set, bool is_unix, bool tls)
 #ifdef SSEHUB_HAVE_TLS
     if (tls && set.tls_) {
         tls::ChannelOwner& owner = *this;
-        auto channel =
-            std::make_unique<tls::Channel>(set.tls_->get(), &h_.stream, owner, on_write_done, this);
+        auto channel = std::make_unique<tls::Channel>(set.tls_->get(), &h_.stream, owner,
+                                                      on_write_done, this, set.send_batch_);
         tls_ = channel.get();
         out_ = std::move(channel);
         return;

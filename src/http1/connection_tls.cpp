@@ -76,7 +76,7 @@ bool Connection::on_handshake(std::string_view alpn) {
 #ifdef SSEHUB_HAVE_H2
     if (alpn == "h2") {
         h2::SessionHost& host = *this;
-        h2_ = h2::start_session(app_, set_.flush_list_, host);
+        h2_ = h2::start_session(app_, set_.session_output_, host);
         if (!h2_) {
             close();
             return false;
