@@ -228,6 +228,7 @@ void Server::on_tick(uv_timer_t* timer) noexcept {
     s->last_tick_ms_ = now;
     if (!stalled) s->connections_->sweep_deadlines(now);
     s->notify_tick(now);
+    s->trim_heap_after_bursts();
 }
 
 void Server::begin_shutdown(int signum) {

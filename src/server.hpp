@@ -68,6 +68,8 @@ class Server {
     static void notify(const char* state);
     void start_watchdog();
     void notify_tick(uint64_t now_ms);
+    // server_memory.cpp: heap pages freed by a burst of connections go back to the system.
+    void trim_heap_after_bursts();
     static sse::HistoryLogOptions history_options(const config::Config& c);
     static sse::HubLimits hub_limits(const config::Config& c,
                                      std::shared_ptr<const auth::KeySet> signing_keys);
@@ -144,6 +146,10 @@ class Server {
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;
     uint64_t last_tick_ms_ = 0;
+    struct HeapTrim {
+        uint64_t accepted = 0, open = 0; // as the previous tick saw them
+        uint64_t churn = 0;              // connections opened and closed since the last trim
+    } heap_trim_;
     struct NotifyState {
         uint64_t watchdog_every_ms = 0; // 0: no watchdog
         uint64_t last_watchdog_ms = 0;
