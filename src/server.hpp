@@ -147,8 +147,8 @@ class Server {
     uv_timer_t tick_, grace_;
     uint64_t last_tick_ms_ = 0;
     struct HeapTrim {
-        uint64_t accepted = 0, open = 0; // as the previous tick saw them
-        uint64_t churn = 0;              // connections opened and closed since the last trim
+        uint64_t accepted = 0, open = 0, settled = 0; // as the previous tick saw them
+        uint64_t churn = 0; // connections opened and closed since the last trim
     } heap_trim_;
     struct NotifyState {
         uint64_t watchdog_every_ms = 0; // 0: no watchdog
