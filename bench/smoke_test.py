@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """bench_smoke: ssehub-bench against a real ssehub, asserting that every delivery arrived once
 and in order. No timing assertions: this proves the harness and the hub agree on the
-protocol, not how fast either is.
+protocol, not how fast either is. bench/transport-bench runs once at a tiny size, over
+HTTP/1.1, TLS and HTTP/2 (curl, about 4 s).
 
 Usage: smoke_test.py SSEHUB_BIN SSEHUB_BENCH_BIN
 """
@@ -202,6 +203,34 @@ def man_page_documents_every_option(bench_bin):
     return ok
 
 
+def transport_bench_runs_clean(ssehub):
+    """bench/transport-bench at a tiny size (about 4 s): over HTTP/1.1, TLS and HTTP/2 every
+    subscriber gets every event once and in order, and every RSS run counts its subscribers.
+    No timing assertions."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory(prefix="transport-bench-smoke-") as out:
+        done = subprocess.run(
+            [sys.executable, os.path.join(here, "transport-bench"), "--bin", ssehub, "--quick",
+             "--subscribers", "20", "--events", "5", "--rss-subscribers", "50", "--out", out],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=50)
+        try:
+            with open(os.path.join(out, "runs.json")) as f:
+                runs = json.load(f)
+        except (OSError, ValueError):
+            runs = []
+    cpu = [r for r in runs if r["kind"] == "cpu"]
+    rss = [r for r in runs if r["kind"] == "rss"]
+    ok = (done.returncode == 0 and len(cpu) == 4 and len(rss) == 4 and
+          all(r["ok"] for r in runs) and
+          all(r["delivered"] == 100 and r["lost"] == r["duplicates"] == r["reordered"] == 0
+              for r in cpu) and
+          all("rss_per_subscriber_bytes" in r for r in rss))
+    print("transport_bench_runs_clean: %s" % (
+        "ok" if ok else "FAILED (exit %d, %d runs):\n%s" % (done.returncode, len(runs),
+                                                            done.stdout[-3000:])))
+    return ok
+
+
 SECRET = b"a-bench-smoke-secret-of-at-least-32-bytes"
 
 
@@ -290,6 +319,10 @@ def main():
         else:
             failed += 1
     if token_file_tokens_reach_a_private_topic(ssehub, bench_bin):
+        passed += 1
+    else:
+        failed += 1
+    if transport_bench_runs_clean(ssehub):
         passed += 1
     else:
         failed += 1

@@ -2,6 +2,10 @@
 #include "cmd/command_line.hpp"
 #include "server.hpp"
 
+#ifdef SSEHUB_HAVE_TLS
+#include "tls/record_buffer_pool.hpp"
+#endif
+
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -9,6 +13,9 @@
 #include <vector>
 
 int main(int argc, char** argv) {
+#ifdef SSEHUB_HAVE_TLS
+    ssehub::tls::install_record_buffer_pool(); // before anything else calls OpenSSL
+#endif
     try {
         ssehub::cmd::Invocation inv = ssehub::cmd::parse_command_line(argc, argv);
         if (inv.exit_now) {

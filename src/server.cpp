@@ -70,6 +70,10 @@ std::string Server::start_send_batch() {
     if (!why.empty()) return "fan-out: one send() per delivery (" + why + ")";
     connections_->set_send_batch(&send_batch_);
     send_batch_.count_sends_in(&metrics_.uring_sends);
+    // An HTTP/2 connection's share of a fan-out (many streams' DATA frames, one TLS record run)
+    // is written at the end of the pass, with the pass's other sends, not one send() each on
+    // the next loop turn.
+    send_batch_.before_last_submit([this] { session_output_.flush_pending(); });
     hub_->set_delivery_batch(&send_batch_);
     return "fan-out: writes handed to the kernel together through io_uring";
 }
@@ -91,6 +95,7 @@ int Server::run() {
     uv_timer_init(&loop_, &grace_);
     tick_.data = grace_.data = this;
     flush_list_.init(&loop_);
+    session_output_.init(&loop_);
     std::string fan_out;
     try {
         // Before the id source reads the state directory: see receive_handover().
@@ -128,7 +133,7 @@ int Server::run() {
 #endif
         }
         app_ = std::make_unique<app::Application>(&loop_, settings_, *hub_, *sink, metrics_);
-        connections_ = std::make_unique<http1::ConnectionSet>(*app_, flush_list_);
+        connections_ = std::make_unique<http1::ConnectionSet>(*app_, flush_list_, session_output_);
         connections_->set_max_connections(max_connections_);
         connections_->set_tls(tls_.get());
         connections_->on_connection_closed([this] { maybe_finish_shutdown(); });
@@ -223,6 +228,7 @@ void Server::on_tick(uv_timer_t* timer) noexcept {
     s->last_tick_ms_ = now;
     if (!stalled) s->connections_->sweep_deadlines(now);
     s->notify_tick(now);
+    s->trim_heap_after_bursts();
 }
 
 void Server::begin_shutdown(int signum) {
@@ -267,7 +273,7 @@ void Server::close_loop_handles() {
     for (uv_handle_t* h :
          {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
           reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&tick_),
-          reinterpret_cast<uv_handle_t*>(&grace_), flush_list_.handle()})
+          reinterpret_cast<uv_handle_t*>(&grace_), flush_list_.handle(), session_output_.handle()})
         uv_close(h, nullptr);
 }
 

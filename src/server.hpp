@@ -68,6 +68,8 @@ class Server {
     static void notify(const char* state);
     void start_watchdog();
     void notify_tick(uint64_t now_ms);
+    // server_memory.cpp: heap pages freed by a burst of connections go back to the system.
+    void trim_heap_after_bursts();
     static sse::HistoryLogOptions history_options(const config::Config& c);
     static sse::HubLimits hub_limits(const config::Config& c,
                                      std::shared_ptr<const auth::KeySet> signing_keys);
@@ -136,13 +138,18 @@ class Server {
     std::unique_ptr<app::Application> app_;             // once the hub and the sink exist
     std::unique_ptr<http1::ConnectionSet> connections_; // with app_
     size_t max_connections_ = SIZE_MAX;                 // from the descriptor limit
-    net::FlushList flush_list_;
-    net::SendBatch send_batch_; // outlives every connection: they are closed before run() ends
+    net::FlushList flush_list_;     // connections' input set aside for the next loop turn
+    net::FlushList session_output_; // HTTP/2 sessions' output: see start_send_batch()
+    net::SendBatch send_batch_;     // outlives every connection: they are closed before run() ends
     std::vector<net::Listener*> listeners_; // each frees itself once closed
     std::vector<std::string> listening_on_; // their addresses, "tls:" before a TLS one
     uv_signal_t sigterm_, sigint_, sighup_;
     uv_timer_t tick_, grace_;
     uint64_t last_tick_ms_ = 0;
+    struct HeapTrim {
+        uint64_t accepted = 0, open = 0, settled = 0; // as the previous tick saw them
+        uint64_t churn = 0; // connections opened and closed since the last trim
+    } heap_trim_;
     struct NotifyState {
         uint64_t watchdog_every_ms = 0; // 0: no watchdog
         uint64_t last_watchdog_ms = 0;

@@ -85,7 +85,9 @@ bool Nghttp2Session::start() {
 bool Nghttp2Session::feed(const char* data, size_t len) {
     if (abandoned_) return true;
     if (over_) return false; // input after the end (the connection is closing) is dropped
+    in_mem_recv_ = true;
     ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), len);
+    in_mem_recv_ = false;
     if (rv < 0) {
         log::debug(std::string("HTTP/2 session failed: ") + nghttp2_strerror(static_cast<int>(rv)));
         over_ = true;
@@ -115,6 +117,13 @@ bool Nghttp2Session::feed(const char* data, size_t len) {
 
 void Nghttp2Session::schedule_send() {
     if (!abandoned_) flush_list_.add(this);
+}
+
+void Nghttp2Session::flush_now() {
+    if (in_mem_recv_)
+        schedule_send();
+    else
+        send_now();
 }
 
 void Nghttp2Session::send_now() {

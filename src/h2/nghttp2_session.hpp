@@ -84,7 +84,10 @@ class Nghttp2Session final : public Session, private net::Flushable {
     static constexpr size_t max_skipped_ranges = 64;
     bool skipped(int32_t id) const;
 
-    void flush_now() override { send_now(); }
+    // Also runs at the end of a fan-out pass (net::SendBatch), which a request on this very
+    // session may have started: nghttp2 must not be entered from its own callbacks, so the
+    // session then waits for the next loop iteration.
+    void flush_now() override;
     void send_now();
     void check_over();
     // Streams in three lists: those still receiving their request, in the order they opened,
@@ -133,6 +136,7 @@ class Nghttp2Session final : public Session, private net::Flushable {
     std::vector<int32_t> drained_; // subscriber streams whose queue emptied during a pass
     bool would_block_ = false;
     bool abandoned_ = false;
+    bool in_mem_recv_ = false; // inside nghttp2_session_mem_recv
     bool shutting_down_ = false;
     bool over_ = false;
 };

@@ -44,8 +44,8 @@ uv_stream_t* Connection::init_handle() {
 }
 
 Connection::~Connection() {
-    delete phase_;
-    delete tls_;
+    delete phase();
+    if (tls_side_) delete side_.tls;
     if (is_unix_) delete h_.pipe; // libuv is done with it once the close callback runs
 }
 
@@ -55,28 +55,28 @@ app::Application& Connection::app() const {
 
 net::Transport& Connection::out() {
 #ifdef SSEHUB_HAVE_TLS
-    if (tls_) return *tls_->channel;
+    if (tls()) return *tls()->channel;
 #endif
     return queue_;
 }
 
 const net::Transport& Connection::out() const {
 #ifdef SSEHUB_HAVE_TLS
-    if (tls_) return *tls_->channel;
+    if (tls()) return *tls()->channel;
 #endif
     return queue_;
 }
 
 h2::Session* Connection::h2() const {
 #ifdef SSEHUB_HAVE_TLS
-    if (tls_) return tls_->h2.get();
+    if (tls()) return tls()->h2.get();
 #endif
     return nullptr;
 }
 
 void Connection::end_request_phase() {
-    if (!phase_) return;
-    RequestPhase* p = std::exchange(phase_, nullptr);
+    if (!phase()) return;
+    RequestPhase* p = std::exchange(phase(), nullptr);
     set_.flush_list_.remove(p); // input it had set aside is dropped with it
     set_.retired_.push_back(p);
     set_.flush_list_.add(&set_); // ConnectionSet::flush_now() frees it
@@ -87,9 +87,10 @@ void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, b
     app::Application& app = set.app_;
 #ifdef SSEHUB_HAVE_TLS
     if (tls && set.tls_) {
-        c->tls_ = new TlsSide(*c);
-        c->tls_->channel = std::make_unique<tls::Channel>(set.tls_->get(), c->stream(), *c->tls_,
-                                                          on_write_done, c);
+        c->side_.tls = new TlsSide(*c);
+        c->tls_side_ = true;
+        c->side_.tls->channel = std::make_unique<tls::Channel>(
+            set.tls_->get(), c->stream(), *c->side_.tls, on_write_done, c, set.send_batch_);
     }
 #else
     (void)tls;
@@ -115,7 +116,7 @@ void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, b
         return;
     }
     if (!is_unix) uv_tcp_nodelay(&c->h_.tcp, 1);
-    c->phase_ = new RequestPhase(
+    c->phase() = new RequestPhase(
         *c, ReadLimits{app.settings().max_header_bytes, app.settings().max_event_bytes});
     c->wait_for_request();
     if (uv_read_start(c->stream(), on_alloc, on_read) != 0) c->close();
@@ -132,7 +133,7 @@ void Connection::refuse_for_descriptors() {
     log::warn("refused a connection: " + std::to_string(set_.open_ - 1) +
               " connections open, the descriptor limit allows " +
               std::to_string(set_.max_connections_));
-    if (tls_) { // a plaintext answer would be noise to a TLS client
+    if (tls()) { // a plaintext answer would be noise to a TLS client
         close();
         return;
     }
@@ -159,7 +160,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
         return;
     }
     if (nread == 0) return;
-    if (c->phase_) c->phase_->work = 0;
+    if (c->phase()) c->phase()->work = 0;
     if ((c->state_ == State::Reading && !c->finish_after_write_) || c->state_ == State::Http2)
         c->receive(buf->base, static_cast<size_t>(nread));
     // Streaming or lingering: input is read only to notice the close, and discarded.
@@ -175,7 +176,7 @@ void Connection::close_after_output() {
 bool Connection::send(const net::FrameRef& frame) {
     if (state_ == State::Closed || state_ == State::Lingering) return false;
 #ifdef SSEHUB_HAVE_TLS
-    if (tls_) return tls_->channel->push(frame) == 0;
+    if (tls()) return tls()->channel->push(frame) == 0;
 #endif
     return queue_.push(frame) == 0;
 }
@@ -232,7 +233,7 @@ void Connection::start_stream(RequestPhase& p, sse::Subscription subscription) {
         close();
         return;
     }
-    subscription.transport = tls_ ? metrics::Transport::Tls : metrics::Transport::Http1;
+    subscription.transport = tls() ? metrics::Transport::Tls : metrics::Transport::Http1;
     app().hub().add(this, std::move(subscription), app().now_ms());
 }
 
@@ -280,7 +281,8 @@ void Connection::linger() {
     yielded_ = false;
     if (h2::Session* session = h2()) session->abandon();
 #ifdef SSEHUB_HAVE_TLS
-    if (tls_) tls_->channel->close_notify(); // queued before the FIN: uv_shutdown waits for writes
+    if (tls())
+        tls()->channel->close_notify(); // queued before the FIN: uv_shutdown waits for writes
 #endif
     state_ = State::Lingering;
     end_request_phase();
@@ -325,7 +327,7 @@ void Connection::close() {
     if (state_ == State::Closed) return;
     if (state_ == State::Streaming) app().hub().remove(this);
     cancel_awaiting();
-    if (phase_) set_.flush_list_.remove(phase_); // input it had set aside is dropped with it
+    if (phase()) set_.flush_list_.remove(phase()); // input it had set aside is dropped with it
     yielded_ = false;
     if (h2::Session* session = h2()) session->abandon();
     state_ = State::Closed;
@@ -335,10 +337,10 @@ void Connection::close() {
 
 void Connection::cancel_awaiting() {
     if (!awaiting()) return;
-    phase_->awaiting->cancel(); // the answer, when it comes, is dropped
-    phase_->awaiting = nullptr;
-    phase_->held_input.clear();
-    phase_->held_from = 0;
+    phase()->awaiting->cancel(); // the answer, when it comes, is dropped
+    phase()->awaiting = nullptr;
+    phase()->held_input.clear();
+    phase()->held_from = 0;
 }
 
 void Connection::on_close(uv_handle_t* handle) noexcept {

@@ -78,7 +78,7 @@ class Connection final : public sse::Subscriber {
 
     bool is_unix() const { return is_unix_; }
     bool is_streaming() const { return state_ == State::Streaming; }
-    bool is_tls() const { return tls_ != nullptr; }
+    bool is_tls() const { return tls_side_; }
     bool peer_address(sockaddr_storage& out) const;
 
   private:
@@ -93,6 +93,9 @@ class Connection final : public sse::Subscriber {
     ~Connection();
 
     app::Application& app() const;
+    RequestPhase*& phase(); // connection_parts.hpp
+    RequestPhase* phase() const;
+    TlsSide* tls() const { return tls_side_ ? side_.tls : nullptr; }
     uv_stream_t* stream() {
         return is_unix_ ? reinterpret_cast<uv_stream_t*>(h_.pipe) : &h_.stream;
     }
@@ -165,6 +168,7 @@ class Connection final : public sse::Subscriber {
     bool reading_paused_ : 1 = false;
     bool yielded_ : 1 = false;    // input set aside waits for the next loop turn, not a publish
     bool backlogged_ : 1 = false; // input set aside waits for the output to drain
+    bool tls_side_ : 1 = false;   // side_ is a TlsSide
     // The socket's libuv handle: a TCP one in place; a Unix socket's (a uv_pipe_t is larger,
     // and rare) allocated apart, freed after its close callback.
     union {
@@ -174,8 +178,13 @@ class Connection final : public sse::Subscriber {
         uv_pipe_t* pipe;
     } h_;
     ConnectionSet& set_;
-    RequestPhase* phase_ = nullptr;  // owned; only while reading requests
-    TlsSide* tls_ = nullptr;         // owned; only on a TLS listener
+    // One pointer for the two parts (RSS per idle subscriber): a plain connection's request
+    // phase, or a TLS connection's TlsSide, which holds that connection's request phase. Both
+    // owned; phase() is null once requests are no longer read.
+    union {
+        RequestPhase* phase;
+        TlsSide* tls;
+    } side_{nullptr};
     net::WriteQueue queue_;          // the plain transport (unused under TLS)
     Connection* list_prev = nullptr; // its hooks in the set_ list it is on (list_on_)
     Connection* list_next = nullptr;

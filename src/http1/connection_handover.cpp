@@ -51,7 +51,7 @@ void ConnectionSet::close_idle(uint64_t now_ms) {
     uint64_t timeout_ms = app_.settings().request_timeout_ms();
     for (Connection* c = waiting_.head; c;) {
         Connection* next = c->list_next;
-        const Connection::RequestPhase* p = c->phase_;
+        const Connection::RequestPhase* p = c->phase();
         if (c->state_ == Connection::State::Reading && c->out().empty() && !c->awaiting() &&
             !(p && (!p->held_input.empty() || p->reader.started())) &&
             now_ms + timeout_ms >= c->deadline_ms_ + quiet_ms)

@@ -46,15 +46,15 @@ void Connection::RequestPhase::operator delete(void* block) noexcept {
 }
 
 void Connection::handle_input(const char* data, size_t len) {
-    if (!phase_) return; // no longer reading requests
+    if (!phase()) return; // no longer reading requests
     if (awaiting() || yielded_ || backlogged_) {
         hold_input(data, len);
         return;
     }
     size_t offset = 0;
-    // A phase_ that goes (the connection streams, lingers) leaves state_ Reading first.
+    // The request phase ends (the connection streams, lingers) only after state_ left Reading.
     while (offset < len && state_ == State::Reading && !finish_after_write_) {
-        RequestReader& reader = phase_->reader;
+        RequestReader& reader = phase()->reader;
         size_t consumed = 0;
         RequestReader::Result r = reader.feed(data + offset, len - offset, consumed);
         offset += consumed;
@@ -64,11 +64,11 @@ void Connection::handle_input(const char* data, size_t len) {
             break;
         }
         if (r == RequestReader::Result::Error) {
-            reject(phase_, reader.error_status(), reader.error_kind(), reader.error_reason(), {},
+            reject(phase(), reader.error_status(), reader.error_kind(), reader.error_reason(), {},
                    true);
             return;
         }
-        ++phase_->work;
+        ++phase()->work;
         handle_request();
         if (awaiting()) {
             set_aside(data + offset, len - offset);
@@ -81,7 +81,7 @@ void Connection::handle_input(const char* data, size_t len) {
                 backlog_input(data + offset, len - offset);
                 return;
             }
-            if (phase_->work >= input_work_budget && offset < len) {
+            if (phase()->work >= input_work_budget && offset < len) {
                 yield_input(data + offset, len - offset);
                 return;
             }
@@ -111,7 +111,7 @@ void Connection::on_output_drained() {
 }
 
 void Connection::handle_request() {
-    app().route(*phase_, phase_->reader.request());
+    app().route(*phase(), phase()->reader.request());
 }
 
 void Connection::publish(RequestPhase& p, sse::EventSink& sink,
@@ -127,8 +127,8 @@ void Connection::publish(RequestPhase& p, sse::EventSink& sink,
 // Input that arrives while a publish awaits its answer waits too, in order; a client that
 // pipelines without waiting is read no further than about one more request.
 void Connection::hold_input(const char* data, size_t len) {
-    phase_->held_input.append(data, len);
-    if (phase_->held_input.size() - phase_->held_from >
+    phase()->held_input.append(data, len);
+    if (phase()->held_input.size() - phase()->held_from >
         app().settings().max_header_bytes + app().settings().max_event_bytes)
         pause_reading();
 }
@@ -139,13 +139,13 @@ void Connection::yield_input(const char* data, size_t len) {
     yielded_ = true;
     ++app().metrics().input_yields;
     pause_reading();
-    set_.flush_list_.add(phase_);
+    set_.flush_list_.add(phase());
 }
 
 void Connection::flush_now() {
     if (!yielded_) return;
     yielded_ = false;
-    phase_->work = 0;
+    phase()->work = 0;
     if (state_ != State::Reading || finish_after_write_) return;
     handle_held_input();
 }
@@ -162,7 +162,7 @@ void Connection::on_published(RequestPhase& p, const sse::PublishOutcome& outcom
     p.awaiting = nullptr;
     app::Application::answer_publish(p, outcome);
     if (!was_waiting) return; // answered inside publish(): handle_input() goes on by itself
-    if (state_ != State::Reading || finish_after_write_ || phase_ != &p) return;
+    if (state_ != State::Reading || finish_after_write_ || phase() != &p) return;
     p.reader.next();
     wait_for_request();
     handle_held_input();
@@ -171,12 +171,12 @@ void Connection::on_published(RequestPhase& p, const sse::PublishOutcome& outcom
 // What was set aside (behind a publish's answer, or for this loop turn) goes on, in order;
 // then reading resumes unless something set input aside again.
 void Connection::handle_held_input() {
-    std::string input = std::move(phase_->held_input);
-    size_t from = std::exchange(phase_->held_from, 0);
-    phase_->held_input.clear();
-    phase_->replaying = &input;
+    std::string input = std::move(phase()->held_input);
+    size_t from = std::exchange(phase()->held_from, 0);
+    phase()->held_input.clear();
+    phase()->replaying = &input;
     if (from < input.size()) handle_input(input.data() + from, input.size() - from);
-    if (phase_) phase_->replaying = nullptr; // else the request phase is over
+    if (phase()) phase()->replaying = nullptr; // else the request phase is over
     resume_reading_if_wanted();
 }
 
@@ -184,7 +184,7 @@ void Connection::handle_held_input() {
 // handle_held_input() is going through, the buffer changes hands instead of being copied: a
 // backlog of many small requests is then not copied again at every step (quadratic).
 void Connection::set_aside(const char* data, size_t len) {
-    RequestPhase& p = *phase_;
+    RequestPhase& p = *phase();
     std::string* replay = std::exchange(p.replaying, nullptr);
     if (replay && len > 0 && data >= replay->data() &&
         data + len == replay->data() + replay->size()) {

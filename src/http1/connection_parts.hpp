@@ -66,6 +66,7 @@ struct Connection::TlsSide final : tls::ChannelOwner, h2::SessionHost {
     Connection& c;
     std::unique_ptr<tls::Channel> channel; // the connection's transport
     std::unique_ptr<h2::Session> h2;       // only in State::Http2 (and until freed)
+    RequestPhase* phase = nullptr;         // the connection's, while it reads requests
 
     // tls::ChannelOwner
     bool on_handshake(std::string_view alpn) override { return c.on_handshake(alpn); }
@@ -82,8 +83,20 @@ struct Connection::TlsSide final : tls::ChannelOwner, h2::SessionHost {
 struct Connection::TlsSide {}; // never made without TLS
 #endif
 
+inline Connection::RequestPhase*& Connection::phase() {
+#ifdef SSEHUB_HAVE_TLS
+    if (tls_side_) return side_.tls->phase;
+#endif
+    return side_.phase;
+}
+
+inline Connection::RequestPhase* Connection::phase() const {
+    return const_cast<Connection*>(this)->phase();
+}
+
 inline bool Connection::awaiting() const {
-    return phase_ && phase_->awaiting;
+    const RequestPhase* p = phase();
+    return p && p->awaiting;
 }
 
 } // namespace ssehub::http1

@@ -74,7 +74,7 @@ void Connection::on_deadline(uint64_t now_ms) {
         app().metrics().reject(metrics::Rejected::Timeout);
         log::info("closed connection: publish not confirmed within request-timeout (" + timeout +
                   " s)");
-    } else if (state_ == State::Reading && phase_ && phase_->reader.started()) {
+    } else if (state_ == State::Reading && phase() && phase()->reader.started()) {
         app().metrics().reject(metrics::Rejected::Timeout);
         log::info("closed connection: request not received within request-timeout (" + timeout +
                   " s)");

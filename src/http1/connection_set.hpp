@@ -30,8 +30,10 @@ struct ConnectionList
 
 class ConnectionSet final : private net::Flushable {
   public:
-    ConnectionSet(app::Application& app, net::FlushList& flush_list)
-        : app_(app), flush_list_(flush_list) {}
+    // `flush_list`: input set aside for the next loop turn; `session_output`: HTTP/2 sessions'
+    // gathered output, flushed at the end of a fan-out pass or on the next loop turn.
+    ConnectionSet(app::Application& app, net::FlushList& flush_list, net::FlushList& session_output)
+        : app_(app), flush_list_(flush_list), session_output_(session_output) {}
     ~ConnectionSet();
     ConnectionSet(const ConnectionSet&) = delete;
     ConnectionSet& operator=(const ConnectionSet&) = delete;
@@ -74,7 +76,7 @@ class ConnectionSet final : private net::Flushable {
     size_t max_connections() const { return max_connections_; }
     // Connections past this are refused with 503 (from the descriptor limit).
     void set_max_connections(size_t n) { max_connections_ = n; }
-    // Plain connections hand a fan-out's sends to `batch` (null: each sends on its own).
+    // Connections hand a fan-out's sends to `batch` (null: each sends on its own).
     void set_send_batch(net::SendBatch* batch) { send_batch_ = batch; }
     void set_tls(tls::ServerContext* tls) { tls_ = tls; }
     tls::ServerContext* tls() const { return tls_; }
@@ -85,7 +87,8 @@ class ConnectionSet final : private net::Flushable {
     friend class Connection;
 
     app::Application& app_;
-    net::FlushList& flush_list_; // deferred writes of HTTP/2 sessions, input set aside
+    net::FlushList& flush_list_;     // input set aside
+    net::FlushList& session_output_; // deferred writes of HTTP/2 sessions
     net::SendBatch* send_batch_ = nullptr;
     tls::ServerContext* tls_ = nullptr;
     ConnectionList waiting_;

@@ -16,12 +16,12 @@
 namespace ssehub::http1 {
 
 void Connection::receive(const char* data, size_t len) {
-    if (!tls_) {
+    if (!tls()) {
         handle_input(data, len);
         return;
     }
 #ifdef SSEHUB_HAVE_TLS
-    tls::Channel& channel = *tls_->channel;
+    tls::Channel& channel = *tls()->channel;
     switch (channel.receive(data, len)) {
     case tls::Channel::Input::Ok:
         return;
@@ -73,16 +73,16 @@ bool Connection::on_handshake(std::string_view alpn) {
     ++app().metrics().tls_handshakes;
 #ifdef SSEHUB_HAVE_H2
     if (alpn == "h2") {
-        h2::SessionHost& host = *tls_;
-        tls_->h2 = h2::start_session(app(), set_.flush_list_, host);
-        if (!tls_->h2) {
+        h2::SessionHost& host = *tls();
+        tls()->h2 = h2::start_session(app(), set_.session_output_, host);
+        if (!tls()->h2) {
             close();
             return false;
         }
         state_ = State::Http2;
         end_request_phase();
         ++app().metrics().h2_connections;
-        if (!tls_->h2->start()) close();
+        if (!tls()->h2->start()) close();
     }
 #else
     (void)alpn; // "h2" is not offered

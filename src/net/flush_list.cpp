@@ -27,19 +27,25 @@ void FlushList::remove(Flushable* f) {
 }
 
 void FlushList::on_idle(uv_idle_t* idle) noexcept {
-    auto* list = static_cast<FlushList*>(idle->data);
-    list->running_.swap(list->pending_);
-    uv_idle_stop(idle);
-    for (size_t i = 0; i < list->running_.size(); ++i) {
-        Flushable* f = list->running_[i];
+    static_cast<FlushList*>(idle->data)->flush_pending();
+}
+
+void FlushList::flush_pending() {
+    if (flushing_ || pending_.empty()) return;
+    flushing_ = true;
+    running_.swap(pending_);
+    uv_idle_stop(&idle_);
+    for (size_t i = 0; i < running_.size(); ++i) {
+        Flushable* f = running_[i];
         if (!f) continue;
         f->flush_pending_ = false;
         f->flush_now(); // may add() itself again: that lands in pending_, for the next pass
     }
-    list->running_.clear();
-    if (!list->pending_.empty()) {
+    running_.clear();
+    flushing_ = false;
+    if (!pending_.empty()) {
         // Entries removed before this pass left nulls behind; the next pass skips them too.
-        uv_idle_start(idle, on_idle);
+        uv_idle_start(&idle_, on_idle);
     }
 }
 

@@ -35,6 +35,10 @@ class FlushList {
     void add(Flushable* f);
     // Forgets f (it is going away); safe during a flush pass.
     void remove(Flushable* f);
+    // Runs the pass now rather than on the next loop iteration (the end of a fan-out, so that
+    // HTTP/2 output joins its io_uring submission). Does nothing while a pass is running: what
+    // that pass has not reached it still flushes, and what it adds waits for the next one.
+    void flush_pending();
     // The handle belongs to the owner's loop teardown: closed here, memory kept by the owner.
     uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&idle_); }
 
@@ -44,6 +48,7 @@ class FlushList {
     uv_idle_t idle_;
     std::vector<Flushable*> pending_;
     std::vector<Flushable*> running_; // the pass in progress; removed entries become null
+    bool flushing_ = false;
 };
 
 } // namespace ssehub::net

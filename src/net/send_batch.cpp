@@ -1,7 +1,5 @@
 #include "net/send_batch.hpp"
 
-#include "net/write_queue.hpp"
-
 #include "base/log.hpp"
 
 #include <cerrno>
@@ -73,7 +71,7 @@ void SendBatch::release_slot(int slot) {
     free_slots_.push_back(slot);
 }
 
-bool SendBatch::add(WriteQueue* q, int target, bool fixed, const char* data, size_t size) {
+bool SendBatch::add(BatchedSender* q, int target, bool fixed, const char* data, size_t size) {
     if (!active()) return false;
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
     if (!sqe) {
@@ -152,9 +150,9 @@ void SendBatch::break_ring(int error) {
     broken_ = true;
     log::error(std::string("io_uring stopped taking sends (") + std::strerror(error) +
                "); fan-out goes on with one send() per delivery");
-    std::vector<WriteQueue*> left;
+    std::vector<BatchedSender*> left;
     left.swap(unsubmitted_);
-    for (WriteQueue* q : left)
+    for (BatchedSender* q : left)
         if (q->on_batch_sent(-EAGAIN)) failed_.push_back(q);
 }
 
@@ -162,7 +160,7 @@ void SendBatch::reap() {
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring_->ring, head, cqe) {
-        auto* q = static_cast<WriteQueue*>(io_uring_cqe_get_data(cqe));
+        auto* q = static_cast<BatchedSender*>(io_uring_cqe_get_data(cqe));
         if (q->on_batch_sent(cqe->res)) failed_.push_back(q);
         ++seen;
     }
@@ -171,11 +169,14 @@ void SendBatch::reap() {
 }
 
 void SendBatch::end() {
-    if (!ring_ || depth_ == 0 || --depth_ > 0) return;
+    if (!ring_ || depth_ == 0) return;
+    // Still inside the pass: what the hook writes is added to it.
+    if (depth_ == 1 && before_last_submit_ && !broken_) before_last_submit_();
+    if (--depth_ > 0) return;
     submit(true);
-    std::vector<WriteQueue*> failed;
+    std::vector<BatchedSender*> failed;
     failed.swap(failed_);
-    for (WriteQueue* q : failed)
+    for (BatchedSender* q : failed)
         q->report_failure();
 }
 
@@ -191,7 +192,7 @@ int SendBatch::claim_slot(int) {
     return -1;
 }
 void SendBatch::release_slot(int) {}
-bool SendBatch::add(WriteQueue*, int, bool, const char*, size_t) {
+bool SendBatch::add(BatchedSender*, int, bool, const char*, size_t) {
     return false;
 }
 void SendBatch::end() {}

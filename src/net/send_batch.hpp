@@ -7,13 +7,15 @@
 // send(). What that saves against a send() per delivery is the system call around each one
 // (measured: about a sixth of the hub's CPU per delivery on loopback, see README).
 //
-// Ownership: the ring belongs to this object; every entry names a WriteQueue that cannot go
+// Ownership: the ring belongs to this object; every entry names a sender (a WriteQueue, or a TLS
+// channel with its ciphertext) that cannot go
 // away during a pass (connections are closed only after it: Hub::drop_marked, or the failure
 // reports end() makes once nothing is in flight). Without liburing at build time, or when the
 // kernel refuses io_uring (seccomp, io_uring_disabled), start() says why and the hub sends
 // with one send() per delivery.
 #pragma once
 
+#include "net/batched_sender.hpp"
 #include "net/delivery_batch.hpp"
 
 #include <cstddef>
@@ -24,8 +26,6 @@
 #include <vector>
 
 namespace ssehub::net {
-
-class WriteQueue;
 
 class SendBatch final : public DeliveryBatch {
   public:
@@ -55,8 +55,14 @@ class SendBatch final : public DeliveryBatch {
 
     // Queues one non-blocking send of [data, data+size) on `target` (a slot from claim_slot()
     // when `fixed`, else a descriptor) for q; q->on_batch_sent() gets the kernel's answer
-    // before end() returns. False: not queued, q should send itself.
-    bool add(WriteQueue* q, int target, bool fixed, const char* data, size_t size);
+    // before end() returns. False: not queued, q should send itself. The bytes must stay put
+    // until that answer.
+    bool add(BatchedSender* q, int target, bool fixed, const char* data, size_t size);
+
+    // Runs at the end of the outermost pass, before its last submission: output that a
+    // protocol gathers per connection (HTTP/2 sessions) is written there, so its sends join
+    // the pass instead of following it one send() each. Set once, at start.
+    void before_last_submit(std::function<void()> f) { before_last_submit_ = std::move(f); }
 
     // Sends the kernel has taken from the ring since start; also added to *counter when set
     // (not owned, outlives the batch: /metrics shows that the ring runs).
@@ -78,14 +84,15 @@ class SendBatch final : public DeliveryBatch {
 
     std::unique_ptr<Ring> ring_;
     unsigned depth_ = 0;
-    bool broken_ = false;                  // the kernel stopped taking entries: no more batching
-    size_t in_flight_ = 0;                 // submitted, not yet answered
-    std::vector<WriteQueue*> unsubmitted_; // prepared entries not yet given to the kernel
-    std::vector<WriteQueue*> failed_;      // told at end(), when nothing is in flight
-    std::vector<int> free_slots_;          // registered-file slots not in use
+    bool broken_ = false;                     // the kernel stopped taking entries: no more batching
+    size_t in_flight_ = 0;                    // submitted, not yet answered
+    std::vector<BatchedSender*> unsubmitted_; // prepared entries not yet given to the kernel
+    std::vector<BatchedSender*> failed_;      // told at end(), when nothing is in flight
+    std::vector<int> free_slots_;             // registered-file slots not in use
     uint64_t sends_submitted_ = 0;
     uint64_t* sends_counter_ = nullptr;
     SubmitFault submit_fault_;
+    std::function<void()> before_last_submit_;
     unsigned submissions_ = 0;
 };
 

@@ -9,6 +9,7 @@
 // the queue is small enough to live inside its connection rather than in a block of its own.
 #pragma once
 
+#include "net/batched_sender.hpp"
 #include "net/frame.hpp"
 #include "net/transport.hpp"
 
@@ -22,7 +23,7 @@ namespace ssehub::net {
 
 class SendBatch;
 
-class WriteQueue final : public Transport {
+class WriteQueue final : public Transport, public BatchedSender {
   public:
     // `batch` (may be null, not owned, outlives the queue): while a fan-out pass is open, an
     // idle queue leaves its next write to the batch instead of sending it itself.
@@ -45,8 +46,8 @@ class WriteQueue final : public Transport {
     // SendBatch: the kernel's answer to the send it made for this queue (bytes taken, or
     // -errno). Returns true when the queue has failed; the batch then calls report_failure()
     // once the pass is over, when the owner may close.
-    bool on_batch_sent(int result);
-    void report_failure();
+    bool on_batch_sent(int result) override;
+    void report_failure() override;
 
   private:
     int descriptor();

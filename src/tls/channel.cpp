@@ -1,5 +1,8 @@
 #include "tls/channel.hpp"
 
+#include "net/send_batch.hpp"
+
+#include <cerrno>
 #include <openssl/err.h>
 
 namespace ssehub::tls {
@@ -34,8 +37,8 @@ std::string openssl_reason(int ssl_error) {
 } // namespace
 
 Channel::Channel(SSL_CTX* ctx, uv_stream_t* stream, ChannelOwner& owner, OnDone on_done,
-                 void* done_owner)
-    : stream_(stream), owner_(owner), on_done_(on_done), done_owner_(done_owner) {
+                 void* done_owner, net::SendBatch* batch)
+    : stream_(stream), owner_(owner), on_done_(on_done), done_owner_(done_owner), batch_(batch) {
     // One method for every channel: an output BIO that appends to this channel's buffer.
     static BIO_METHOD* const m = [] {
         BIO_METHOD* method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ssehub");
@@ -63,7 +66,16 @@ Channel::Channel(SSL_CTX* ctx, uv_stream_t* stream, ChannelOwner& owner, OnDone 
 }
 
 Channel::~Channel() {
-    SSL_free(ssl_); // frees both BIOs
+    SSL_free(ssl_);                              // frees both BIOs
+    if (slot_ >= 0) batch_->release_slot(slot_); // else the socket outlives its connection
+}
+
+int Channel::descriptor() {
+    if (fd_ < 0) {
+        uv_os_fd_t fd;
+        if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream_), &fd) == 0) fd_ = fd;
+    }
+    return fd_;
 }
 
 void Channel::fail(std::string reason) {
@@ -132,6 +144,10 @@ Channel::Input Channel::receive(const char* data, size_t len) {
         return Input::Failed;
     }
     write_out(); // session tickets, key updates
+    // SSL_read that found nothing more keeps its 17 KiB read buffer (RELEASE_BUFFERS frees it
+    // only inside a read that emptied it): an idle subscriber would hold one for good. Freed
+    // here unless a record is still partly read.
+    SSL_free_buffers(ssl_);
     return failed_ ? Input::Failed : Input::Ok;
 }
 
@@ -175,7 +191,8 @@ void Channel::seal() {
 
 int Channel::write_out() {
     if (failed_ && cipher_.empty()) return UV_EPIPE;
-    if (writing_ || cipher_.empty()) return failed_ ? UV_EPIPE : 0;
+    if (writing_ || in_batch_ || cipher_.empty()) return failed_ ? UV_EPIPE : 0;
+    if (add_to_batch()) return failed_ ? UV_EPIPE : 0;
     uv_buf_t buf = uv_buf_init(cipher_.data(), static_cast<unsigned>(cipher_.size()));
     int r = uv_try_write(stream_, &buf, 1);
     if (r < 0 && r != UV_EAGAIN) {
@@ -189,10 +206,64 @@ int Channel::write_out() {
         release_if_large(cipher_);
         return failed_ ? UV_EPIPE : 0;
     }
-    cipher_.erase(0, written);
     in_flight_.swap(cipher_);
-    buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
-    r = uv_write(&req_, stream_, &buf, 1, on_write);
+    return write_in_flight(written);
+}
+
+// Inside a fan-out pass the ciphertext goes with the pass's other sends (one io_uring
+// submission for many connections); the buffer is lent to the kernel until end() answers,
+// and what is sealed meanwhile collects in cipher_.
+bool Channel::add_to_batch() {
+    if (!batch_ || !batch_->active() || descriptor() < 0) return false;
+    if (!slot_claimed_) {
+        slot_claimed_ = true;
+        slot_ = batch_->claim_slot(fd_);
+    }
+    in_flight_.swap(cipher_); // in_flight_ is empty: nothing is being written
+    bool fixed = slot_ >= 0;
+    if (batch_->add(this, fixed ? slot_ : fd_, fixed, in_flight_.data(), in_flight_.size())) {
+        in_batch_ = true;
+        return true;
+    }
+    in_flight_.swap(cipher_);
+    return false;
+}
+
+bool Channel::on_batch_sent(int result) {
+    in_batch_ = false;
+    size_t taken = 0;
+    if (result >= 0) {
+        taken = static_cast<size_t>(result);
+    } else if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
+        in_flight_.clear();
+        fail(uv_strerror(result)); // libuv errors are negated errno on Unix
+        error_code_ = result;
+        return true;
+    }
+    if (taken >= in_flight_.size()) {
+        in_flight_.clear();
+        if (cipher_.empty()) {
+            release_if_large(in_flight_);
+            return false;
+        }
+        in_flight_.swap(cipher_); // sealed during the pass: follows at once
+        taken = 0;
+    }
+    // The rest waits for the socket, as after a short send().
+    int r = write_in_flight(taken);
+    if (r < 0) error_code_ = r;
+    return r < 0;
+}
+
+void Channel::report_failure() {
+    on_done_(done_owner_, error_code_ ? error_code_ : UV_EPIPE);
+}
+
+// uv_write of in_flight_ from `skip` on; cipher_ follows when it completes.
+int Channel::write_in_flight(size_t skip) {
+    if (skip > 0) in_flight_.erase(0, skip);
+    uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
+    int r = uv_write(&req_, stream_, &buf, 1, on_write);
     if (r != 0) {
         in_flight_.clear();
         fail(uv_strerror(r));

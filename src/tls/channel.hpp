@@ -4,10 +4,14 @@
 // the connection hands over what it read, it goes into a memory BIO, and the handshake or
 // SSL_read turns it into plaintext for the owner. Output: plaintext is sealed into records by
 // SSL_write into an output BIO that only appends to a buffer; the buffer is written like the
-// plain path writes frames (uv_try_write first, uv_write of the rest). Every subscriber's bytes
-// are its own here (its own keys), so queued output is ciphertext, bounded by the owner.
+// plain path writes frames: inside a fan-out pass it joins the pass's io_uring submission
+// (net::SendBatch), else send() first; uv_write of the rest. Every subscriber's bytes are its
+// own here (its own keys), so queued output is ciphertext, bounded by the owner. A frame is
+// encrypted once per connection, into this connection's buffer, whose capacity is kept between
+// writes: no allocation per delivery.
 #pragma once
 
+#include "net/batched_sender.hpp"
 #include "net/transport.hpp"
 #include "tls/channel_owner.hpp"
 
@@ -16,9 +20,13 @@
 #include <string_view>
 #include <uv.h>
 
+namespace ssehub::net {
+class SendBatch;
+}
+
 namespace ssehub::tls {
 
-class Channel final : public net::Transport {
+class Channel final : public net::Transport, public net::BatchedSender {
   public:
     enum class Input {
         Ok,         // carry on reading
@@ -27,8 +35,9 @@ class Channel final : public net::Transport {
         Failed,     // handshake failure or bad record; an alert may be queued: flush, close
     };
 
+    // `batch` (may be null, not owned, outlives the channel): see net::WriteQueue.
     Channel(SSL_CTX* ctx, uv_stream_t* stream, ChannelOwner& owner, OnDone on_done,
-            void* done_owner);
+            void* done_owner, net::SendBatch* batch = nullptr);
     ~Channel() override;
     Channel(const Channel&) = delete;
     Channel& operator=(const Channel&) = delete;
@@ -50,6 +59,10 @@ class Channel final : public net::Transport {
     }
     bool failed() const override { return failed_; }
 
+    // net::BatchedSender: the answer to the send of in_flight_ made through the batch.
+    bool on_batch_sent(int result) override;
+    void report_failure() override;
+
   private:
     static int on_bio_write(BIO* bio, const char* data, int len) noexcept;
     static long on_bio_ctrl(BIO* bio, int cmd, long num, void* ptr) noexcept;
@@ -57,6 +70,9 @@ class Channel final : public net::Transport {
 
     void seal();
     int write_out();
+    bool add_to_batch();
+    int write_in_flight(size_t skip);
+    int descriptor();
     void fail(std::string reason);
 
     static constexpr size_t record_bytes = 16 * 1024;
@@ -69,9 +85,15 @@ class Channel final : public net::Transport {
     void* done_owner_;
     std::string record_;    // gathered plaintext, sealed at record_bytes or at flush()
     std::string cipher_;    // ciphertext not yet handed to libuv
-    std::string in_flight_; // ciphertext held by the pending uv_write
+    std::string in_flight_; // ciphertext held by the pending uv_write or the batch's send
     std::string error_;
     uv_write_t req_;
+    net::SendBatch* batch_;
+    int fd_ = -1;   // the socket, looked up at the first batched write
+    int slot_ = -1; // its registered-file slot in batch_, claimed then
+    int error_code_ = 0;
+    bool slot_claimed_ = false;
+    bool in_batch_ = false; // in_flight_ is with the SendBatch
     bool writing_ = false;
     bool failed_ = false;
     bool seen_input_ = false;

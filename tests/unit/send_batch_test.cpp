@@ -199,3 +199,32 @@ TEST_CASE("send batch: a break at the end of a pass, after partial takes") {
     run_passes(b);
     CHECK_FALSE(b.batch.enabled());
 }
+
+TEST_CASE("send batch: output written at the end of the outermost pass joins its submission") {
+    Bench b(4, 64, 1 << 20);
+    if (!b.why_not.empty()) return;
+    int hook_runs = 0;
+    // As an HTTP/2 session does: what a pass gave it is written when the pass ends.
+    b.batch.before_last_submit([&] {
+        ++hook_runs;
+        std::string text = "<0/3>";
+        b.peers[3]->expected += text;
+        b.peers[3]->queue->push(net::Frame::copy_of(text));
+    });
+    b.batch.begin();
+    b.batch.begin(); // a nested pass: only the outermost end runs the hook
+    for (size_t i = 0; i < 3; ++i) {
+        std::string text = "<0/";
+        text += std::to_string(i);
+        text += '>';
+        b.peers[i]->expected += text;
+        b.peers[i]->queue->push(net::Frame::copy_of(text));
+    }
+    b.batch.end();
+    CHECK(hook_runs == 0);
+    b.batch.end();
+    CHECK(hook_runs == 1);
+    CHECK(b.batch.sends_submitted() == 4); // the hook's send went through the ring too
+    b.drain();
+    b.check_each_frame_once_in_order();
+}
