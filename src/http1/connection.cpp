@@ -20,9 +20,9 @@
 namespace ssehub::http1 {
 
 // RSS per idle subscriber (issue 22): a plain subscriber holds this block and nothing else of
-// its own (no request phase, no TLS side, no separate write queue). 456 bytes is a 464-byte
+// its own (no request phase, no TLS side, no separate write queue). 440 bytes is a 448-byte
 // malloc chunk; where uv_tcp_t has the size measured here, grow it only knowingly.
-static_assert(sizeof(uv_tcp_t) != 248 || sizeof(Connection) <= 456,
+static_assert(sizeof(uv_tcp_t) != 248 || sizeof(Connection) <= 440,
               "http1::Connection grew: RSS per idle subscriber grows with it");
 
 namespace {

@@ -15,22 +15,22 @@ WriteQueue::~WriteQueue() {
 }
 
 void WriteQueue::push_frame(const net::FrameRef& f) {
-    if (cap_ == 0 && count_ == 0) {
+    if (cap_log_ == 0 && count_ == 0) {
         slots_.one = f;
         count_ = 1;
         return;
     }
-    if (count_ == (cap_ == 0 ? 1u : cap_)) { // full: a ring twice the size, oldest first
-        uint32_t cap = cap_ == 0 ? 4 : cap_ * 2;
-        auto* ring = new net::FrameRef[cap];
+    if (count_ == (cap_log_ == 0 ? 1u : cap())) { // full: a ring twice the size, oldest first
+        uint8_t log = cap_log_ == 0 ? 2 : static_cast<uint8_t>(cap_log_ + 1);
+        auto* ring = new net::FrameRef[size_t{1} << log];
         for (uint32_t i = 0; i < count_; ++i)
             ring[i] = std::move(frame(i));
-        if (cap_ == 0)
+        if (cap_log_ == 0)
             slots_.one.~FrameRef();
         else
             delete[] slots_.ring;
         slots_.ring = ring;
-        cap_ = cap;
+        cap_log_ = log & 31;
         head_ = 0;
     }
     frame(count_) = f;
@@ -39,7 +39,7 @@ void WriteQueue::push_frame(const net::FrameRef& f) {
 
 void WriteQueue::pop_frame() {
     frame(0) = net::FrameRef();
-    if (cap_ != 0) head_ = (head_ + 1) & (cap_ - 1);
+    if (cap_log_ != 0) head_ = (head_ + 1) & (cap() - 1);
     --count_;
 }
 
@@ -47,10 +47,10 @@ void WriteQueue::clear_frames() {
     while (count_ > 0)
         pop_frame();
     head_ = 0;
-    if (cap_ != 0) {
+    if (cap_log_ != 0) {
         delete[] slots_.ring;
         new (&slots_.one) net::FrameRef();
-        cap_ = 0;
+        cap_log_ = 0;
     }
 }
 
@@ -134,7 +134,7 @@ bool WriteQueue::on_batch_sent(int result) {
         }
     } else if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
         failed_ = true;
-        error_ = result; // libuv errors are negated errno on Unix
+        error_ = static_cast<int16_t>(result); // libuv errors are negated errno on Unix
         return true;
     }
     if (count_ == 0) {
@@ -147,7 +147,7 @@ bool WriteQueue::on_batch_sent(int result) {
 }
 
 void WriteQueue::report_failure() {
-    on_done_(owner_, error_ ? error_ : UV_EPIPE);
+    on_done_(owner_, error_ != 0 ? int{error_} : int{UV_EPIPE});
 }
 
 void WriteQueue::gather(const char* data, size_t len) {
@@ -180,7 +180,7 @@ void WriteQueue::start_write() {
         return;
     }
     writing_ = true;
-    in_flight_ = static_cast<uint8_t>(n);
+    in_flight_ = n & 127; // n <= max_bufs_per_write
 }
 
 void WriteQueue::on_write(uv_write_t* req, int status) noexcept {

@@ -57,7 +57,7 @@ class WriteQueue final : public Transport, public BatchedSender {
 
     // The frames not yet written, oldest first: frame(0) is the head.
     net::FrameRef& frame(uint32_t i) {
-        return cap_ == 0 ? slots_.one : slots_.ring[(head_ + i) & (cap_ - 1)];
+        return cap_log_ == 0 ? slots_.one : slots_.ring[(head_ + i) & (cap() - 1)];
     }
     void push_frame(const net::FrameRef& f);
     void pop_frame();
@@ -65,7 +65,7 @@ class WriteQueue final : public Transport, public BatchedSender {
 
     static constexpr size_t max_bufs_per_write = 64;
 
-    // One frame in place (cap_ == 0: count_ <= 1), or a ring of cap_ (a power of two) frames.
+    // One frame in place (no ring: count_ <= 1), or a ring of cap() (a power of two) frames.
     union Slots {
         net::FrameRef one;
         net::FrameRef* ring;
@@ -85,14 +85,18 @@ class WriteQueue final : public Transport, public BatchedSender {
     int slot_ = -1;      // its registered-file slot in batch_, claimed at the first batched write
     uint32_t head_ = 0;  // the ring's index of frame(0)
     uint32_t count_ = 0; // frames unsent or in flight
-    uint32_t cap_ = 0;   // the ring's size; 0: no ring
     uint32_t head_offset_ = 0; // bytes of frame(0) already written (a uv_buf_t is 32-bit)
-    int error_ = 0;            // why failed_, as a libuv error
-    uint8_t in_flight_ = 0;    // frames covered by the pending uv_write
+    int16_t error_ = 0;        // why failed_, as a libuv error (all fit: -errno, UV_EAI_*)
+    // Packed: the queue lives in every subscriber's connection (RSS per idle subscriber).
+    uint8_t in_flight_ : 7 = 0; // frames covered by the pending uv_write (max_bufs_per_write)
     bool slot_claimed_ : 1 = false;
+    uint8_t cap_log_ : 5 = 0; // the ring holds 1 << cap_log_ frames; 0: no ring
     bool writing_ : 1 = false;
     bool in_batch_ : 1 = false; // frame(0) is with the SendBatch
     bool failed_ : 1 = false;
+
+    uint32_t cap() const { return cap_log_ == 0 ? 0 : 1u << cap_log_; }
+    static_assert(max_bufs_per_write < 128, "in_flight_ has 7 bits");
 };
 
 } // namespace ssehub::net

@@ -110,7 +110,6 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
     if (subscription.read_rights) {
         SubscriberDetail& d = s->detail();
         d.read_rights = intern(std::move(subscription.read_rights));
-        s->read_rights_ = d.read_rights.get();
     }
     if (subscription.expires_at_ms) {
         s->detail().expiry_pos = expiries_.emplace(*subscription.expires_at_ms, s);

@@ -5,7 +5,7 @@
 namespace ssehub::sse {
 
 std::optional<Subscription> Hub::handover_state(const Subscriber* s) const {
-    if (!s->registered_ || s->read_rights_ || s->expires_ || replaying(s)) return std::nullopt;
+    if (!s->registered_ || s->read_rights() || s->expires_ || replaying(s)) return std::nullopt;
     Subscription out;
     out.topics = s->topics();
     if (auto at = position()) out.resume = at->to_string();

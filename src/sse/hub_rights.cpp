@@ -59,20 +59,20 @@ std::shared_ptr<const ReadRights> Hub::intern(std::shared_ptr<const ReadRights> 
 }
 
 void Hub::release_rights(Subscriber* s) {
-    if (!s->read_rights_) return;
+    if (!s->read_rights()) return;
     std::shared_ptr<const ReadRights>& rights = s->detail_->read_rights;
     // The last holder: the pool's entry would point at nothing once this goes.
     if (rights.use_count() == 1) rights_.erase(grant_key(*rights));
     rights.reset();
-    s->read_rights_ = nullptr;
 }
 
 // A key is gone when the set no longer holds it; then the rights it vouched for are gone too,
 // for a token without exp as for any other (rotating keys keeps the ones still listed).
 bool Hub::keys_still_vouch(const Subscriber* s) const {
-    if (!s->read_rights_) return true;
+    const ReadRights* rights = s->read_rights();
+    if (!rights) return true;
     const auth::KeySet* keys = limits_.signing_keys.get();
-    return std::all_of(s->read_rights_->signing_keys.begin(), s->read_rights_->signing_keys.end(),
+    return std::all_of(rights->signing_keys.begin(), rights->signing_keys.end(),
                        [&](const std::string& fp) { return keys && keys->has_fingerprint(fp); });
 }
 

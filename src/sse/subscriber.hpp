@@ -72,9 +72,9 @@ class Subscriber {
     EventId& cursor() { return detail().cursor; }
     HistoryRequest* history_request() const { return detail_ ? detail_->history_request : nullptr; }
 
+    const ReadRights* read_rights() const { return detail_ ? detail_->read_rights.get() : nullptr; }
+
     std::unique_ptr<SubscriberDetail> detail_;
-    // detail_->read_rights, read on every private fan-out without a second pointer to follow.
-    const ReadRights* read_rights_ = nullptr;
     // Heartbeat list, ordered by last write.
     Subscriber* hb_prev_ = nullptr;
     Subscriber* hb_next_ = nullptr;
