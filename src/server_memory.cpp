@@ -25,11 +25,16 @@ constexpr uint64_t trim_after_churn = 64;
 void Server::trim_heap_after_bursts() {
     uint64_t accepted = metrics_.connections_accepted;
     uint64_t open = metrics_.connections_open;
-    bool quiet = accepted == heap_trim_.accepted && open == heap_trim_.open;
+    // Accepting ends before the handshakes and the requests do: the burst is over once none
+    // of them moved for a tick.
+    uint64_t settled = metrics_.tls_handshakes + metrics_.subscribers;
+    bool quiet =
+        accepted == heap_trim_.accepted && open == heap_trim_.open && settled == heap_trim_.settled;
     heap_trim_.churn +=
         (accepted - heap_trim_.accepted) + (open < heap_trim_.open ? heap_trim_.open - open : 0);
     heap_trim_.accepted = accepted;
     heap_trim_.open = open;
+    heap_trim_.settled = settled;
     if (!quiet || heap_trim_.churn < trim_after_churn) return;
     heap_trim_.churn = 0;
 #ifdef __GLIBC__
