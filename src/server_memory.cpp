@@ -19,6 +19,9 @@ namespace {
 
 // Connections opened or closed since the last trim before one is worth it.
 constexpr uint64_t trim_after_churn = 64;
+// Ticks (250 ms) without any of it moving: the last writes of the burst (response heads,
+// session tickets) are out by then, and their buffers free.
+constexpr unsigned trim_after_quiet_ticks = 8;
 
 } // namespace
 
@@ -35,7 +38,9 @@ void Server::trim_heap_after_bursts() {
     heap_trim_.accepted = accepted;
     heap_trim_.open = open;
     heap_trim_.settled = settled;
-    if (!quiet || heap_trim_.churn < trim_after_churn) return;
+    heap_trim_.quiet_ticks = quiet ? heap_trim_.quiet_ticks + 1 : 0;
+    if (heap_trim_.quiet_ticks < trim_after_quiet_ticks || heap_trim_.churn < trim_after_churn)
+        return;
     heap_trim_.churn = 0;
 #ifdef __GLIBC__
     malloc_trim(0);
