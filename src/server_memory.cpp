@@ -9,6 +9,10 @@
 // quiet tick after enough churn.
 #include "server.hpp"
 
+#ifdef SSEHUB_HAVE_TLS
+#include "tls/record_buffer_pool.hpp"
+#endif
+
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -44,6 +48,9 @@ void Server::trim_heap_after_bursts() {
     heap_trim_.churn = 0;
 #ifdef __GLIBC__
     malloc_trim(0);
+#endif
+#ifdef SSEHUB_HAVE_TLS
+    tls::trim_record_buffers();
 #endif
 }
 
