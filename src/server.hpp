@@ -148,7 +148,8 @@ class Server {
     uint64_t last_tick_ms_ = 0;
     struct HeapTrim {
         uint64_t accepted = 0, open = 0, settled = 0; // as the previous tick saw them
-        uint64_t churn = 0; // connections opened and closed since the last trim
+        uint64_t churn = 0;       // connections opened and closed since the last trim
+        unsigned quiet_ticks = 0; // ticks in a row with nothing moving
     } heap_trim_;
     struct NotifyState {
         uint64_t watchdog_every_ms = 0; // 0: no watchdog

@@ -5,12 +5,13 @@
 // it inline during the submission and answers at once, as send() would: all of it or a part
 // is taken, or EAGAIN, and the WriteQueue queues what was not taken exactly as after a short
 // send(). What that saves against a send() per delivery is the system call around each one
-// (measured: about a sixth of the hub's CPU per delivery on loopback, see README).
+// (measured on loopback: half the hub's CPU per delivery at 10 000 subscribers, a third at
+// 2 000; bench/results/2026-12-05-uring/).
 //
-// Ownership: the ring belongs to this object; every entry names a sender (a WriteQueue, or a TLS
-// channel with its ciphertext) that cannot go
-// away during a pass (connections are closed only after it: Hub::drop_marked, or the failure
-// reports end() makes once nothing is in flight). Without liburing at build time, or when the
+// Ownership: the ring belongs to this object; every entry names a sender (a WriteQueue, or a
+// TLS channel with its ciphertext) that cannot go away during a pass (connections are closed
+// only after it: Hub::drop_marked, or the failure reports end() makes once nothing is in
+// flight). Without liburing at build time, or when the
 // kernel refuses io_uring (seccomp, io_uring_disabled), start() says why and the hub sends
 // with one send() per delivery.
 #pragma once

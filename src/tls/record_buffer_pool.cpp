@@ -91,6 +91,12 @@ bool install_record_buffer_pool() {
     return true;
 }
 
+void trim_record_buffers() {
+    Lock lock;
+    for (size_t i = 0; i < free_count; ++i)
+        madvise(region + size_t{free_slots[i]} * slot_bytes, slot_bytes, MADV_DONTNEED);
+}
+
 size_t record_buffers_in_use() {
     Lock lock;
     return touched - free_count;

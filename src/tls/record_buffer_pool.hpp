@@ -17,6 +17,10 @@ namespace ssehub::tls {
 // anything calls OpenSSL; false (and nothing changed) when that was too late.
 bool install_record_buffer_pool();
 
+// Gives the pages of the free slots back to the system (after a burst of handshakes, when
+// many slots were in use at once); they are zero pages again when next used.
+void trim_record_buffers();
+
 // Slots handed out now, and slots ever touched (what the pool adds to RSS).
 size_t record_buffers_in_use();
 size_t record_buffers_touched();
