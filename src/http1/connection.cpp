@@ -4,6 +4,7 @@
 #include "http1/connection.hpp"
 
 #include "app/application.hpp"
+#include "http1/connection_parts.hpp"
 #include "http1/connection_set.hpp"
 
 #include "app/response.hpp"
@@ -13,11 +14,16 @@
 #include <cstring>
 
 #ifdef SSEHUB_HAVE_TLS
-#include "tls/channel.hpp"
 #include "tls/server_context.hpp"
 #endif
 
 namespace ssehub::http1 {
+
+// RSS per idle subscriber (issue 22): a plain subscriber holds this block and nothing else of
+// its own (no request phase, no TLS side, no separate write queue). 440 bytes is a 448-byte
+// malloc chunk; where uv_tcp_t has the size measured here, grow it only knowingly.
+static_assert(sizeof(uv_tcp_t) != 248 || sizeof(Connection) <= 440,
+              "http1::Connection grew: RSS per idle subscriber grows with it");
 
 namespace {
 
@@ -29,41 +35,79 @@ constexpr uint64_t linger_ms = 2000;
 
 } // namespace
 
-Connection::Connection(ConnectionSet& set, bool is_unix, bool tls)
-    : set_(set), app_(set.app_), is_unix_(is_unix) {
+Connection::Connection(ConnectionSet& set, bool is_unix)
+    : is_unix_(is_unix), set_(set), queue_(init_handle(), on_write_done, this, set.send_batch_) {}
+
+uv_stream_t* Connection::init_handle() {
+    if (is_unix_) h_.pipe = new uv_pipe_t;
+    return stream();
+}
+
+Connection::~Connection() {
+    delete phase();
+    if (tls_side_) delete side_.tls;
+    if (is_unix_) delete h_.pipe; // libuv is done with it once the close callback runs
+}
+
+app::Application& Connection::app() const {
+    return set_.app_;
+}
+
+net::Transport& Connection::out() {
+#ifdef SSEHUB_HAVE_TLS
+    if (tls()) return *tls()->channel;
+#endif
+    return queue_;
+}
+
+const net::Transport& Connection::out() const {
+#ifdef SSEHUB_HAVE_TLS
+    if (tls()) return *tls()->channel;
+#endif
+    return queue_;
+}
+
+h2::Session* Connection::h2() const {
+#ifdef SSEHUB_HAVE_TLS
+    if (tls()) return tls()->h2.get();
+#endif
+    return nullptr;
+}
+
+void Connection::end_request_phase() {
+    if (!phase()) return;
+    RequestPhase* p = std::exchange(phase(), nullptr);
+    set_.flush_list_.remove(p); // input it had set aside is dropped with it
+    set_.retired_.push_back(p);
+    set_.flush_list_.add(&set_); // ConnectionSet::flush_now() frees it
+}
+
+void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, bool tls) {
+    auto* c = new Connection(set, is_unix);
+    app::Application& app = set.app_;
 #ifdef SSEHUB_HAVE_TLS
     if (tls && set.tls_) {
-        tls::ChannelOwner& owner = *this;
-        auto channel = std::make_unique<tls::Channel>(set.tls_->get(), &h_.stream, owner,
-                                                      on_write_done, this, set.send_batch_);
-        tls_ = channel.get();
-        out_ = std::move(channel);
-        return;
+        c->side_.tls = new TlsSide(*c);
+        c->tls_side_ = true;
+        c->side_.tls->channel = std::make_unique<tls::Channel>(
+            set.tls_->get(), c->stream(), *c->side_.tls, on_write_done, c, set.send_batch_);
     }
 #else
     (void)tls;
 #endif
-    out_ = std::make_unique<net::WriteQueue>(&h_.stream, on_write_done, this, set.send_batch_);
-}
-
-Connection::~Connection() = default;
-
-void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, bool tls) {
-    auto* c = new Connection(set, is_unix, tls);
-    app::Application& app = set.app_;
     if (is_unix)
-        uv_pipe_init(app.loop(), &c->h_.pipe, 0);
+        uv_pipe_init(app.loop(), c->h_.pipe, 0);
     else
         uv_tcp_init(app.loop(), &c->h_.tcp);
-    c->h_.handle.data = c;
+    c->handle()->data = c;
     ++set.open_;
     ++app.metrics().connections_open;
-    if (uv_accept(server, &c->h_.stream) != 0) {
+    if (uv_accept(server, c->stream()) != 0) {
         c->close();
         return;
     }
     ++app.metrics().connections_accepted;
-    if (c->out_->failed()) { // no memory for a TLS session
+    if (c->out().failed()) { // no memory for a TLS session
         c->close();
         return;
     }
@@ -72,10 +116,10 @@ void Connection::accept(uv_stream_t* server, bool is_unix, ConnectionSet& set, b
         return;
     }
     if (!is_unix) uv_tcp_nodelay(&c->h_.tcp, 1);
-    c->reader_ = std::make_unique<RequestReader>(
-        ReadLimits{app.settings().max_header_bytes, app.settings().max_event_bytes});
+    c->phase() = new RequestPhase(
+        *c, ReadLimits{app.settings().max_header_bytes, app.settings().max_event_bytes});
     c->wait_for_request();
-    if (uv_read_start(&c->h_.stream, on_alloc, on_read) != 0) c->close();
+    if (uv_read_start(c->stream(), on_alloc, on_read) != 0) c->close();
 }
 
 // Out of descriptors (nearly): answer 503 in one try and close, without reading the request,
@@ -85,16 +129,16 @@ void Connection::refuse_for_descriptors() {
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Length: 38\r\nRetry-After: 5\r\nConnection: close\r\n\r\n"
         "too many connections for the fd limit\n");
-    app_.metrics().reject(metrics::Rejected::OutOfDescriptors);
+    app().metrics().reject(metrics::Rejected::OutOfDescriptors);
     log::warn("refused a connection: " + std::to_string(set_.open_ - 1) +
               " connections open, the descriptor limit allows " +
               std::to_string(set_.max_connections_));
-    if (tls_) { // a plaintext answer would be noise to a TLS client
+    if (tls()) { // a plaintext answer would be noise to a TLS client
         close();
         return;
     }
     uv_buf_t buf = uv_buf_init(const_cast<char*>(answer->data()), answer->size());
-    uv_try_write(&h_.stream, &buf, 1);
+    uv_try_write(stream(), &buf, 1);
     close();
 }
 
@@ -105,7 +149,7 @@ void Connection::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
 void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
     auto* c = static_cast<Connection*>(stream->data);
     if (nread < 0) {
-        if (nread == UV_EOF && c->awaiting_) {
+        if (nread == UV_EOF && c->awaiting()) {
             // Half-closed after its request: it still gets the answer, then the connection ends.
             c->finish_after_write_ = true;
             c->pause_reading();
@@ -116,7 +160,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
         return;
     }
     if (nread == 0) return;
-    c->work_ = 0;
+    if (c->phase()) c->phase()->work = 0;
     if ((c->state_ == State::Reading && !c->finish_after_write_) || c->state_ == State::Http2)
         c->receive(buf->base, static_cast<size_t>(nread));
     // Streaming or lingering: input is read only to notice the close, and discarded.
@@ -126,21 +170,25 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 void Connection::close_after_output() {
     if (state_ == State::Closed || state_ == State::Lingering) return;
     finish_after_write_ = true;
-    if (out_->empty() && !awaiting_) linger(); // else once the publish's answer is out
+    if (out().empty() && !awaiting()) linger(); // else once the publish's answer is out
 }
 
 bool Connection::send(const net::FrameRef& frame) {
     if (state_ == State::Closed || state_ == State::Lingering) return false;
-    return out_->push(frame) == 0;
+#ifdef SSEHUB_HAVE_TLS
+    if (tls()) return tls()->channel->push(frame) == 0;
+#endif
+    return queue_.push(frame) == 0;
 }
 
-void Connection::respond(int status, std::string_view content_type, std::string_view body,
-                         std::string_view extra_headers, app::Cors cors) {
-    const app::Request& req = reader_->request();
+void Connection::respond(RequestPhase& p, int status, std::string_view content_type,
+                         std::string_view body, std::string_view extra_headers, app::Cors cors) {
+    const app::Request& req = p.reader.request();
+    app::Application& app = this->app();
     bool keep_alive =
-        req.keep_alive && !app_.shutting_down() && !set_.handing_over_ && !finish_after_write_;
+        req.keep_alive && !app.shutting_down() && !set_.handing_over_ && !finish_after_write_;
     std::string headers(extra_headers);
-    if (cors == app::Cors::Allow) app_.settings().cors_headers(req.header("origin"), headers);
+    if (cors == app::Cors::Allow) app.settings().cors_headers(req.header("origin"), headers);
     bool head_only = req.method == "HEAD";
     if (!send(app::render_response(status, content_type, body, headers, keep_alive, head_only))) {
         close();
@@ -149,28 +197,28 @@ void Connection::respond(int status, std::string_view content_type, std::string_
     if (!keep_alive) finish();
 }
 
-void Connection::reject(int status, metrics::Rejected kind, std::string_view reason,
-                        std::string_view extra_headers, bool close_after) {
-    app_.metrics().reject(kind);
+void Connection::reject(RequestPhase* p, int status, metrics::Rejected kind,
+                        std::string_view reason, std::string_view extra_headers, bool close_after) {
+    app().metrics().reject(kind);
     log::info("rejected request: " + std::to_string(status) + " " + std::string(reason));
     std::string body(reason);
     body += '\n';
-    if (!close_after) {
-        respond(status, "text/plain; charset=utf-8", body, extra_headers);
+    if (!close_after && p) {
+        respond(*p, status, "text/plain; charset=utf-8", body, extra_headers, app::Cors::Allow);
         return;
     }
     finish_after_write_ = true; // answer, then close: the rest of the input is not trusted
     std::string headers(extra_headers);
     // What of the headers was read: an Origin the list does not match strictly gets no echo.
-    app_.settings().cors_headers(reader_ ? reader_->request().header("origin") : nullptr, headers);
+    app().settings().cors_headers(p ? p->reader.request().header("origin") : nullptr, headers);
     if (!send(app::render_response(status, "text/plain; charset=utf-8", body, headers, false))) {
         close();
         return;
     }
-    if (out_->empty()) linger();
+    if (out().empty()) linger();
 }
 
-void Connection::start_stream(sse::Subscription subscription) {
+void Connection::start_stream(RequestPhase& p, sse::Subscription subscription) {
     state_ = State::Streaming;
     list_remove();
     list_insert(set_.streaming_);
@@ -178,23 +226,23 @@ void Connection::start_stream(sse::Subscription subscription) {
                        "Content-Type: text/event-stream\r\n"
                        "Cache-Control: no-store\r\n"
                        "X-Accel-Buffering: no\r\n";
-    app_.settings().cors_headers(reader_->request().header("origin"), head);
+    app().settings().cors_headers(p.reader.request().header("origin"), head);
     head += "\r\n";
-    reader_.reset(); // frees the request (the subscription holds copies)
+    end_request_phase(); // the request goes with it (the subscription holds copies)
     if (!send(net::Frame::copy_of(head))) {
         close();
         return;
     }
-    subscription.transport = tls_ ? metrics::Transport::Tls : metrics::Transport::Http1;
-    app_.hub().add(this, std::move(subscription), app_.now_ms());
+    subscription.transport = tls() ? metrics::Transport::Tls : metrics::Transport::Http1;
+    app().hub().add(this, std::move(subscription), app().now_ms());
 }
 
 void Connection::drop(sse::DropReason reason) {
     switch (reason) {
     case sse::DropReason::SlowSubscriber:
-        log::info("dropped slow subscriber: " + std::to_string(out_->queued_bytes()) +
+        log::info("dropped slow subscriber: " + std::to_string(out().queued_bytes()) +
                   " bytes queued (max-queued-bytes " +
-                  std::to_string(app_.settings().max_queued_bytes) + ")");
+                  std::to_string(app().settings().max_queued_bytes) + ")");
         close();
         break;
     case sse::DropReason::WriteError:
@@ -207,8 +255,8 @@ void Connection::drop(sse::DropReason reason) {
         // Out of the hub at once (no heartbeat after ssehub.expired, no subscriber slot), and
         // the last flush gets a deadline: a client that stopped reading cannot keep its
         // connection, which the hub would never drop as slow any more.
-        app_.hub().remove(this);
-        deadline_ms_ = app_.now_ms() + app_.settings().request_timeout_ms();
+        app().hub().remove(this);
+        deadline_ms_ = app().now_ms() + app().settings().request_timeout_ms();
         list_remove();
         list_insert(set_.waiting_);
         finish();
@@ -219,7 +267,7 @@ void Connection::drop(sse::DropReason reason) {
 void Connection::finish() {
     if (state_ == State::Closed || state_ == State::Lingering) return;
     if (state_ == State::Http2) {
-        h2_->shutdown(); // the session says when it is over
+        h2()->shutdown(); // the session says when it is over
         return;
     }
     close_after_output();
@@ -228,26 +276,26 @@ void Connection::finish() {
 void Connection::linger() {
     // Send FIN and read (discarding) a little longer: closing with unread input would make the
     // kernel send RST, which can destroy the answer before the client has read it.
-    if (state_ == State::Streaming) app_.hub().remove(this);
+    if (state_ == State::Streaming) app().hub().remove(this);
     cancel_awaiting();
-    set_.flush_list_.remove(this);
     yielded_ = false;
-    if (h2_) h2_->abandon();
+    if (h2::Session* session = h2()) session->abandon();
 #ifdef SSEHUB_HAVE_TLS
-    if (tls_) tls_->close_notify(); // queued before the FIN: uv_shutdown waits for writes
+    if (tls())
+        tls()->channel->close_notify(); // queued before the FIN: uv_shutdown waits for writes
 #endif
     state_ = State::Lingering;
-    reader_.reset();
-    deadline_ms_ = app_.now_ms() + linger_ms;
+    end_request_phase();
+    deadline_ms_ = app().now_ms() + linger_ms;
     list_remove();
     list_insert(set_.waiting_);
     if (reading_paused_) {
         reading_paused_ = false;
-        uv_read_start(&h_.stream, on_alloc, on_read);
+        uv_read_start(stream(), on_alloc, on_read);
     }
     auto* req = new uv_shutdown_t;
     req->data = this;
-    if (uv_shutdown(req, &h_.stream, on_shutdown) != 0) {
+    if (uv_shutdown(req, stream(), on_shutdown) != 0) {
         delete req;
         close();
     }
@@ -267,39 +315,39 @@ void Connection::on_write_done(void* self, int status) noexcept {
     }
     if (c->state_ == State::Lingering || c->state_ == State::Closed) return;
     if (c->finish_after_write_) {
-        if (!c->awaiting_) c->linger(); // else once the answer is out
+        if (!c->awaiting()) c->linger(); // else once the answer is out
         return;
     }
     if (c->state_ == State::Reading) c->on_output_drained();
-    if (c->state_ == State::Streaming) c->app_.hub().on_drained(c, c->app_.now_ms());
-    if (c->state_ == State::Http2) c->h2_->on_output_drained();
+    if (c->state_ == State::Streaming) c->app().hub().on_drained(c, c->app().now_ms());
+    if (c->state_ == State::Http2) c->h2()->on_output_drained();
 }
 
 void Connection::close() {
     if (state_ == State::Closed) return;
-    if (state_ == State::Streaming) app_.hub().remove(this);
+    if (state_ == State::Streaming) app().hub().remove(this);
     cancel_awaiting();
-    set_.flush_list_.remove(this); // input it had set aside is dropped with it
+    if (phase()) set_.flush_list_.remove(phase()); // input it had set aside is dropped with it
     yielded_ = false;
-    if (h2_) h2_->abandon();
+    if (h2::Session* session = h2()) session->abandon();
     state_ = State::Closed;
     list_remove();
-    uv_close(&h_.handle, on_close);
+    uv_close(handle(), on_close);
 }
 
 void Connection::cancel_awaiting() {
-    if (!awaiting_) return;
-    awaiting_->cancel(); // the answer, when it comes, is dropped
-    awaiting_ = nullptr;
-    held_input_.clear();
-    held_from_ = 0;
+    if (!awaiting()) return;
+    phase()->awaiting->cancel(); // the answer, when it comes, is dropped
+    phase()->awaiting = nullptr;
+    phase()->held_input.clear();
+    phase()->held_from = 0;
 }
 
 void Connection::on_close(uv_handle_t* handle) noexcept {
     auto* c = static_cast<Connection*>(handle->data);
     ConnectionSet& set = c->set_;
-    metrics::Metrics& metrics = c->app_.metrics();
-    if (c->h2_) --metrics.h2_connections;
+    metrics::Metrics& metrics = c->app().metrics();
+    if (c->h2()) --metrics.h2_connections;
     delete c;
     --set.open_;
     --metrics.connections_open;

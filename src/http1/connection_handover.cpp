@@ -5,7 +5,7 @@
 #include "http1/connection_set.hpp"
 
 #include "base/log.hpp"
-#include "net/write_queue.hpp"
+#include "http1/connection_parts.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -51,8 +51,9 @@ void ConnectionSet::close_idle(uint64_t now_ms) {
     uint64_t timeout_ms = app_.settings().request_timeout_ms();
     for (Connection* c = waiting_.head; c;) {
         Connection* next = c->list_next;
-        if (c->state_ == Connection::State::Reading && c->out_->empty() && !c->awaiting_ &&
-            c->held_input_.empty() && !(c->reader_ && c->reader_->started()) &&
+        const Connection::RequestPhase* p = c->phase();
+        if (c->state_ == Connection::State::Reading && c->out().empty() && !c->awaiting() &&
+            !(p && (!p->held_input.empty() || p->reader.started())) &&
             now_ms + timeout_ms >= c->deadline_ms_ + quiet_ms)
             c->close();
         c = next;
@@ -64,7 +65,7 @@ bool ConnectionSet::handover_ready() const {
         if (c->state_ != Connection::State::Lingering) return false;
     const sse::Hub& hub = app_.hub();
     for (const Connection* c = streaming_.head; c; c = c->list_next)
-        if (!c->out_->empty() || hub.replaying(c)) return false;
+        if (!c->out().empty() || hub.replaying(c)) return false;
     return true;
 }
 
@@ -74,10 +75,10 @@ std::vector<ConnectionSet::HandedStream> ConnectionSet::release_streams() {
     for (Connection* c = streaming_.head; c;) {
         Connection* next = c->list_next;
         std::optional<sse::Subscription> state;
-        if (c->out_->empty() && can_travel(*c, hub)) state = hub.handover_state(c);
+        if (c->out().empty() && can_travel(*c, hub)) state = hub.handover_state(c);
         uv_os_fd_t fd = -1;
         int copy = -1;
-        if (state && uv_fileno(&c->h_.handle, &fd) == 0) copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (state && uv_fileno(c->handle(), &fd) == 0) copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (copy < 0) {
             c->finish(); // did not drain in time (or no descriptor left): ends as at shutdown
         } else {
@@ -94,10 +95,10 @@ bool ConnectionSet::adopt_stream(int fd, sse::Subscription state) {
 }
 
 bool Connection::adopt(int fd, ConnectionSet& set, sse::Subscription state) {
-    auto* c = new Connection(set, false, false);
+    auto* c = new Connection(set, false);
     app::Application& app = set.app_;
     uv_tcp_init(app.loop(), &c->h_.tcp);
-    c->h_.handle.data = c;
+    c->handle()->data = c;
     ++set.open_;
     ++app.metrics().connections_open;
     if (uv_tcp_open(&c->h_.tcp, fd) != 0) {
@@ -111,7 +112,7 @@ bool Connection::adopt(int fd, ConnectionSet& set, sse::Subscription state) {
     state.transport = metrics::Transport::Http1;
     app.hub().add(c, std::move(state), app.now_ms());
     // Input is read only to notice the close, as for any stream.
-    if (c->state_ == State::Streaming && uv_read_start(&c->h_.stream, on_alloc, on_read) != 0)
+    if (c->state_ == State::Streaming && uv_read_start(c->stream(), on_alloc, on_read) != 0)
         c->close();
     return true;
 }

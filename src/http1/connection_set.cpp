@@ -3,8 +3,21 @@
 #include "http1/connection_set.hpp"
 
 #include "base/log.hpp"
+#include "http1/connection_parts.hpp"
 
 namespace ssehub::http1 {
+
+ConnectionSet::~ConnectionSet() {
+    for (Connection::RequestPhase* p : retired_)
+        delete p;
+}
+
+void ConnectionSet::flush_now() {
+    std::vector<Connection::RequestPhase*> retired;
+    retired.swap(retired_);
+    for (Connection::RequestPhase* p : retired)
+        delete p;
+}
 
 void ConnectionSet::accept(uv_stream_t* server, bool is_unix, bool tls) {
     Connection::accept(server, is_unix, *this, tls);
@@ -35,31 +48,34 @@ void ConnectionSet::close_all() {
 }
 
 void Connection::list_insert(ConnectionList& list) {
-    list_ = &list;
+    list_on_ = &list == &set_.waiting_ ? 1 : 2;
     list.push_back(this);
 }
 
 void Connection::list_remove() {
-    if (!list_) return;
-    list_->remove(this);
-    list_ = nullptr;
+    if (ConnectionList* on = list()) on->remove(this);
+    list_on_ = 0;
+}
+
+ConnectionList* Connection::list() const {
+    return list_on_ == 0 ? nullptr : list_on_ == 1 ? &set_.waiting_ : &set_.streaming_;
 }
 
 void Connection::on_deadline(uint64_t now_ms) {
     if (state_ == State::Http2) {
-        if (h2_->open_streams() == 0)
+        if (h2()->open_streams() == 0)
             finish(); // idle HTTP/2: GOAWAY, then close
         else
-            h2_->expire_requests(now_ms); // may move this to the end of a list
+            h2()->expire_requests(now_ms); // may move this to the end of a list
         return;
     }
-    const std::string timeout = std::to_string(app_.settings().request_timeout_s);
-    if (awaiting_) {
-        app_.metrics().reject(metrics::Rejected::Timeout);
+    const std::string timeout = std::to_string(app().settings().request_timeout_s);
+    if (awaiting()) {
+        app().metrics().reject(metrics::Rejected::Timeout);
         log::info("closed connection: publish not confirmed within request-timeout (" + timeout +
                   " s)");
-    } else if (state_ == State::Reading && reader_ && reader_->started()) {
-        app_.metrics().reject(metrics::Rejected::Timeout);
+    } else if (state_ == State::Reading && phase() && phase()->reader.started()) {
+        app().metrics().reject(metrics::Rejected::Timeout);
         log::info("closed connection: request not received within request-timeout (" + timeout +
                   " s)");
     }
@@ -67,7 +83,7 @@ void Connection::on_deadline(uint64_t now_ms) {
 }
 
 void Connection::finish_for_shutdown() {
-    if (state_ == State::Reading && out_->empty() && !awaiting_)
+    if (state_ == State::Reading && out().empty() && !awaiting())
         close(); // idle keep-alive or half a request: nothing to flush
     else if (state_ != State::Lingering)
         finish();

@@ -28,12 +28,13 @@ namespace ssehub::http1 {
 struct ConnectionList
     : base::IntrusiveList<Connection, &Connection::list_prev, &Connection::list_next> {};
 
-class ConnectionSet {
+class ConnectionSet final : private net::Flushable {
   public:
     // `flush_list`: input set aside for the next loop turn; `session_output`: HTTP/2 sessions'
     // gathered output, flushed at the end of a fan-out pass or on the next loop turn.
     ConnectionSet(app::Application& app, net::FlushList& flush_list, net::FlushList& session_output)
         : app_(app), flush_list_(flush_list), session_output_(session_output) {}
+    ~ConnectionSet();
     ConnectionSet(const ConnectionSet&) = delete;
     ConnectionSet& operator=(const ConnectionSet&) = delete;
 
@@ -95,6 +96,11 @@ class ConnectionSet {
     size_t open_ = 0;
     size_t max_connections_ = SIZE_MAX;
     std::function<void()> on_closed_;
+    // Request phases that ended (Connection::end_request_phase), freed at the next loop turn:
+    // the router may still have been inside one of their calls. Freed here too if the loop
+    // stops first.
+    std::vector<Connection::RequestPhase*> retired_;
+    void flush_now() override;
     bool handing_over_ = false; // answers end their connections: the next process listens
 };
 

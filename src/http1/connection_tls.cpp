@@ -5,6 +5,7 @@
 #include "http1/connection.hpp"
 
 #include "app/application.hpp"
+#include "http1/connection_parts.hpp"
 #include "http1/connection_set.hpp"
 
 #include "base/log.hpp"
@@ -12,19 +13,16 @@
 #include <algorithm>
 #include <string>
 
-#ifdef SSEHUB_HAVE_TLS
-#include "tls/channel.hpp"
-#endif
-
 namespace ssehub::http1 {
 
 void Connection::receive(const char* data, size_t len) {
-    if (!tls_) {
+    if (!tls()) {
         handle_input(data, len);
         return;
     }
 #ifdef SSEHUB_HAVE_TLS
-    switch (tls_->receive(data, len)) {
+    tls::Channel& channel = *tls()->channel;
+    switch (channel.receive(data, len)) {
     case tls::Channel::Input::Ok:
         return;
     case tls::Channel::Input::PeerClosed:
@@ -35,12 +33,12 @@ void Connection::receive(const char* data, size_t len) {
         return;
     case tls::Channel::Input::Failed:
         if (state_ == State::Closed || state_ == State::Lingering) return;
-        if (!tls_->handshake_done()) {
-            ++app_.metrics().tls_handshake_failures;
-            log::debug("TLS handshake failed: " + tls_->error());
+        if (!channel.handshake_done()) {
+            ++app().metrics().tls_handshake_failures;
+            log::debug("TLS handshake failed: " + channel.error());
             close_after_output(); // the alert, then FIN
         } else {
-            log::debug("TLS connection failed: " + tls_->error());
+            log::debug("TLS connection failed: " + channel.error());
             close();
         }
         return;
@@ -51,7 +49,7 @@ void Connection::receive(const char* data, size_t len) {
 // Plaintext sent to a TLS listener: an HTTP client gets one plain answer saying so (nginx does
 // the same), anything else is just closed. Either way nothing reaches the parser.
 void Connection::refuse_plaintext(const char* data, size_t len) {
-    ++app_.metrics().tls_plaintext;
+    ++app().metrics().tls_plaintext;
     log::debug("closed a connection that sent plaintext to a TLS listener");
     std::string_view start(data, std::min<size_t>(len, 8));
     bool http = start.find(' ') != std::string_view::npos &&
@@ -66,25 +64,25 @@ void Connection::refuse_plaintext(const char* data, size_t len) {
         }();
         uv_buf_t buf =
             uv_buf_init(const_cast<char*>(answer.data()), static_cast<unsigned>(answer.size()));
-        uv_try_write(&h_.stream, &buf, 1);
+        uv_try_write(stream(), &buf, 1);
     }
     linger();
 }
 
 bool Connection::on_handshake(std::string_view alpn) {
-    ++app_.metrics().tls_handshakes;
+    ++app().metrics().tls_handshakes;
 #ifdef SSEHUB_HAVE_H2
     if (alpn == "h2") {
-        h2::SessionHost& host = *this;
-        h2_ = h2::start_session(app_, set_.session_output_, host);
-        if (!h2_) {
+        h2::SessionHost& host = *tls();
+        tls()->h2 = h2::start_session(app(), set_.session_output_, host);
+        if (!tls()->h2) {
             close();
             return false;
         }
         state_ = State::Http2;
-        reader_.reset();
-        ++app_.metrics().h2_connections;
-        if (!h2_->start()) close();
+        end_request_phase();
+        ++app().metrics().h2_connections;
+        if (!tls()->h2->start()) close();
     }
 #else
     (void)alpn; // "h2" is not offered
@@ -94,7 +92,7 @@ bool Connection::on_handshake(std::string_view alpn) {
 
 bool Connection::on_plaintext(const char* data, size_t len) {
     if (state_ == State::Http2) {
-        if (!h2_->feed(data, len)) close_after_output(); // GOAWAY is queued
+        if (!h2()->feed(data, len)) close_after_output(); // GOAWAY is queued
     } else if (state_ == State::Reading && !finish_after_write_) {
         handle_input(data, len);
     }
@@ -108,11 +106,11 @@ void Connection::on_streams_changed(size_t open, uint64_t request_deadline_ms) {
     } else if (request_deadline_ms != 0) {
         // A request still arriving: the sweep resets its stream when it is due.
         deadline_ms_ = request_deadline_ms;
-        if (list_ != &set_.waiting_) {
+        if (list() != &set_.waiting_) {
             list_remove();
             list_insert(set_.waiting_);
         }
-    } else if (list_ != &set_.streaming_) {
+    } else if (list() != &set_.streaming_) {
         list_remove();
         list_insert(set_.streaming_);
     }

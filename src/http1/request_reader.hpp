@@ -81,8 +81,9 @@ class RequestReader {
         Done
     };
 
+    static const llhttp_settings_t& settings();
+
     ReadLimits limits_;
-    llhttp_settings_t settings_;
     llhttp_t parser_;
     app::Request request_;
     std::string field_, value_;

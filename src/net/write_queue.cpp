@@ -3,12 +3,55 @@
 #include "net/send_batch.hpp"
 
 #include <cerrno>
+#include <new>
 #include <sys/socket.h>
 
 namespace ssehub::net {
 
 WriteQueue::~WriteQueue() {
     if (slot_ >= 0) batch_->release_slot(slot_); // else the socket outlives its connection
+    clear_frames();
+    slots_.one.~FrameRef();
+}
+
+void WriteQueue::push_frame(const net::FrameRef& f) {
+    if (cap_log_ == 0 && count_ == 0) {
+        slots_.one = f;
+        count_ = 1;
+        return;
+    }
+    if (count_ == (cap_log_ == 0 ? 1u : cap())) { // full: a ring twice the size, oldest first
+        uint8_t log = cap_log_ == 0 ? 2 : static_cast<uint8_t>(cap_log_ + 1);
+        auto* ring = new net::FrameRef[size_t{1} << log];
+        for (uint32_t i = 0; i < count_; ++i)
+            ring[i] = std::move(frame(i));
+        if (cap_log_ == 0)
+            slots_.one.~FrameRef();
+        else
+            delete[] slots_.ring;
+        slots_.ring = ring;
+        cap_log_ = log & 31;
+        head_ = 0;
+    }
+    frame(count_) = f;
+    ++count_;
+}
+
+void WriteQueue::pop_frame() {
+    frame(0) = net::FrameRef();
+    if (cap_log_ != 0) head_ = (head_ + 1) & (cap() - 1);
+    --count_;
+}
+
+void WriteQueue::clear_frames() {
+    while (count_ > 0)
+        pop_frame();
+    head_ = 0;
+    if (cap_log_ != 0) {
+        delete[] slots_.ring;
+        new (&slots_.one) net::FrameRef();
+        cap_log_ = 0;
+    }
 }
 
 int WriteQueue::descriptor() {
@@ -46,12 +89,10 @@ int WriteQueue::push(const net::FrameRef& frame) {
     size_t size = frame->size();
     if (size == 0) return 0;
     size_t written = 0;
-    if (!writing_ && !in_batch_ && head_ == frames_.size()) {
-        frames_.clear();
-        head_ = 0;
+    if (!writing_ && !in_batch_ && count_ == 0) {
         head_offset_ = 0;
         if (batch_ && batch_->active() && descriptor() >= 0) {
-            frames_.push_back(frame);
+            push_frame(frame);
             queued_bytes_ += size;
             in_batch_ = true;
             if (!slot_claimed_) {
@@ -61,7 +102,7 @@ int WriteQueue::push(const net::FrameRef& frame) {
             bool fixed = slot_ >= 0;
             if (batch_->add(this, fixed ? slot_ : fd_, fixed, frame->data(), size)) return 0;
             in_batch_ = false; // the batch is full and cannot submit: send it ourselves
-            frames_.clear();
+            pop_frame();
             queued_bytes_ -= size;
         }
         int r = try_send(frame->data(), size);
@@ -71,9 +112,9 @@ int WriteQueue::push(const net::FrameRef& frame) {
             return r;
         }
         written = r > 0 ? static_cast<size_t>(r) : 0;
-        head_offset_ = written;
+        head_offset_ = static_cast<uint32_t>(written);
     }
-    frames_.push_back(frame);
+    push_frame(frame);
     queued_bytes_ += size - written;
     if (!writing_ && !in_batch_) start_write();
     return failed_ ? UV_EPIPE : 0;
@@ -83,22 +124,21 @@ bool WriteQueue::on_batch_sent(int result) {
     in_batch_ = false;
     if (result >= 0) {
         auto n = static_cast<size_t>(result);
-        size_t left = frames_[head_]->size() - head_offset_;
+        size_t left = frame(0)->size() - head_offset_;
         queued_bytes_ -= n;
         if (n >= left) {
-            frames_[head_++] = net::FrameRef();
+            pop_frame();
             head_offset_ = 0;
         } else {
-            head_offset_ += n;
+            head_offset_ += static_cast<uint32_t>(n);
         }
     } else if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR) {
         failed_ = true;
-        error_ = result; // libuv errors are negated errno on Unix
+        error_ = static_cast<int16_t>(result); // libuv errors are negated errno on Unix
         return true;
     }
-    if (head_ == frames_.size()) {
-        frames_.clear();
-        head_ = 0;
+    if (count_ == 0) {
+        clear_frames();
         return false;
     }
     start_write(); // the rest waits for the socket, as after a short send()
@@ -107,23 +147,29 @@ bool WriteQueue::on_batch_sent(int result) {
 }
 
 void WriteQueue::report_failure() {
-    on_done_(owner_, error_ ? error_ : UV_EPIPE);
+    on_done_(owner_, error_ != 0 ? int{error_} : int{UV_EPIPE});
+}
+
+void WriteQueue::gather(const char* data, size_t len) {
+    if (!gathered_) gathered_ = std::make_unique<std::string>();
+    gathered_->append(data, len);
 }
 
 int WriteQueue::flush() {
-    if (gathered_.empty()) return failed_ ? UV_EPIPE : 0;
-    net::FrameRef frame = net::Frame::copy_of(gathered_);
-    gathered_.clear();
+    if (!gathered_ || gathered_->empty()) return failed_ ? UV_EPIPE : 0;
+    net::FrameRef frame = net::Frame::copy_of(*gathered_);
+    gathered_->clear();
     return push(frame);
 }
 
 void WriteQueue::start_write() {
     uv_buf_t bufs[max_bufs_per_write];
     size_t n = 0;
-    for (size_t i = head_; i < frames_.size() && n < max_bufs_per_write; ++i, ++n) {
-        size_t skip = (i == head_) ? head_offset_ : 0;
-        bufs[n] = uv_buf_init(const_cast<char*>(frames_[i]->data()) + skip,
-                              static_cast<unsigned>(frames_[i]->size() - skip));
+    for (uint32_t i = 0; i < count_ && n < max_bufs_per_write; ++i, ++n) {
+        const net::FrameRef& f = frame(i);
+        size_t skip = (i == 0) ? head_offset_ : 0;
+        bufs[n] = uv_buf_init(const_cast<char*>(f->data()) + skip,
+                              static_cast<unsigned>(f->size() - skip));
     }
     if (!req_) req_ = std::make_unique<uv_write_t>();
     req_->data = this;
@@ -134,7 +180,7 @@ void WriteQueue::start_write() {
         return;
     }
     writing_ = true;
-    in_flight_ = n;
+    in_flight_ = n & 127; // n <= max_bufs_per_write
 }
 
 void WriteQueue::on_write(uv_write_t* req, int status) noexcept {
@@ -147,23 +193,16 @@ void WriteQueue::on_write(uv_write_t* req, int status) noexcept {
     }
     for (size_t i = 0; i < q->in_flight_; ++i) {
         size_t skip = (i == 0) ? q->head_offset_ : 0;
-        q->queued_bytes_ -= q->frames_[q->head_]->size() - skip;
-        q->frames_[q->head_++] = net::FrameRef();
+        q->queued_bytes_ -= q->frame(0)->size() - skip;
+        q->pop_frame();
     }
     q->head_offset_ = 0;
     q->in_flight_ = 0;
-    if (q->head_ == q->frames_.size()) {
-        q->frames_.clear();
-        if (q->frames_.capacity() > 64) q->frames_.shrink_to_fit(); // a long backlog's slots
-        q->head_ = 0;
+    if (q->count_ == 0) {
+        q->clear_frames(); // the backlog's ring goes with it
         q->req_.reset();
         q->on_done_(q->owner_, 0);
         return;
-    }
-    // Keep the vector from growing without end under a steady backlog.
-    if (q->head_ >= 1024 && q->head_ * 2 >= q->frames_.size()) {
-        q->frames_.erase(q->frames_.begin(), q->frames_.begin() + static_cast<long>(q->head_));
-        q->head_ = 0;
     }
     q->start_write();
     if (q->failed_) q->on_done_(q->owner_, UV_EPIPE);

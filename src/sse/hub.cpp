@@ -23,8 +23,8 @@ void Hub::set_limits(const HubLimits& limits, uint64_t now_ms) {
 
 bool Hub::matches(const Subscriber* s, std::string_view topic, bool broadcast) const {
     if (broadcast) return true;
-    if (!s->topics_.empty() &&
-        std::find(s->topics_.begin(), s->topics_.end(), topic) == s->topics_.end())
+    const std::vector<std::string>& topics = s->topics();
+    if (!topics.empty() && std::find(topics.begin(), topics.end(), topic) == topics.end())
         return false;
     return !is_private(topic) || may_read(s, topic);
 }
@@ -100,27 +100,34 @@ size_t Hub::publish(const Event& event, uint64_t now_ms) {
 }
 
 void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
-    s->topics_ = std::move(subscription.topics);
-    if (subscription.read_rights) s->read_rights_ = intern(std::move(subscription.read_rights));
+    if (!subscription.topics.empty()) {
+        std::vector<std::string>& topics = s->detail().topics;
+        topics = std::move(subscription.topics);
+        // A topic named twice would deliver its events twice.
+        std::sort(topics.begin(), topics.end());
+        topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+    }
+    if (subscription.read_rights) {
+        SubscriberDetail& d = s->detail();
+        d.read_rights = intern(std::move(subscription.read_rights));
+    }
     if (subscription.expires_at_ms) {
-        s->expiry_pos_ = expiries_.emplace(*subscription.expires_at_ms, s);
+        s->detail().expiry_pos = expiries_.emplace(*subscription.expires_at_ms, s);
         s->expires_ = true;
     }
     const std::string* resume = subscription.resume ? &*subscription.resume : nullptr;
-    // A topic named twice would deliver its events twice.
-    std::sort(s->topics_.begin(), s->topics_.end());
-    s->topics_.erase(std::unique(s->topics_.begin(), s->topics_.end()), s->topics_.end());
     s->registered_ = true;
-    if (s->topics_.empty()) {
+    if (s->topics().empty()) {
         s->main_index_ = static_cast<uint32_t>(all_.size());
         all_.push_back(s);
     } else {
         s->main_index_ = static_cast<uint32_t>(filtered_.size());
         filtered_.push_back(s);
-        s->topic_index_.clear();
-        for (const std::string& t : s->topics_) {
+        SubscriberDetail& d = *s->detail_;
+        d.topic_index.clear();
+        for (const std::string& t : d.topics) {
             SubscriberList& list = topics_[t];
-            s->topic_index_.push_back(static_cast<uint32_t>(list.size()));
+            d.topic_index.push_back(static_cast<uint32_t>(list.size()));
             list.push_back(s);
         }
     }
@@ -140,7 +147,7 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
         // hand-over); an empty ring means nothing was published since.
         auto requested = EventId::parse(*resume);
         if (requested && ring_.contains(*requested) && *requested != position()) {
-            s->cursor_ = *requested;
+            s->cursor() = *requested;
             s->replaying_ = true;
             continue_replay(s, now_ms);
         }
@@ -154,24 +161,24 @@ void Hub::add(Subscriber* s, Subscription subscription, uint64_t now_ms) {
         if (lost) {
             // The client saw an event this hub no longer has: what followed it may be lost.
             send_lost_gap(s, *lost, *resume, now_ms);
-            s->cursor_ = *requested;
+            s->cursor() = *requested;
             s->replaying_ = true;
         } else if (requested && *requested == position() && !hole_crossed(*requested, nullptr)) {
             // Up to date: nothing to replay.
         } else if (requested && (ring_.contains(*requested) || requested == evicted ||
                                  resumes_from_start(*requested))) {
-            s->cursor_ = *requested;
+            s->cursor() = *requested;
             s->replaying_ = true;
         } else if (requested && history_) {
             // Not in the ring: the upstream store may still hold it (hub_history.cpp).
-            s->cursor_ = *requested;
+            s->cursor() = *requested;
             s->replaying_ = true;
             s->paging_ = true;
             fetch_page(s, true);
         } else {
             bool too_old = requested && evicted && *requested < *evicted;
             send_gap(s, too_old ? "too_old" : "unknown", *resume, now_ms);
-            s->cursor_ = before_retained;
+            s->cursor() = before_retained;
             s->replaying_ = true;
         }
         if (s->replaying_ && !s->paging_) continue_replay(s, now_ms);
@@ -215,18 +222,18 @@ void Hub::send_gap(Subscriber* s, std::string_view reason, std::string_view requ
 void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
     // Stream the history as the socket drains: never queue more than part of the output bound.
     const size_t budget = replay_budget();
-    if (auto evicted = ring_.last_evicted(); evicted && s->cursor_ < *evicted) {
+    if (auto evicted = ring_.last_evicted(); evicted && s->cursor() < *evicted) {
         // Events this subscriber still needed left the ring while it was catching up.
-        send_gap(s, "too_old", s->cursor_.to_string(), now_ms);
-        s->cursor_ = *evicted;
+        send_gap(s, "too_old", s->cursor().to_string(), now_ms);
+        s->cursor() = *evicted;
     }
-    size_t i = ring_.first_after(s->cursor_);
+    size_t i = ring_.first_after(s->cursor());
     while (i < ring_.size() && s->queued_bytes() < budget && !s->marked_for_drop_) {
         const RetainedEvent& e = ring_.at(i++);
         if (!holes_.empty())
-            if (const auto* hole = hole_crossed(s->cursor_, &e.id))
-                send_lost_gap(s, *hole, s->cursor_.to_string(), now_ms);
-        s->cursor_ = e.id;
+            if (const auto* hole = hole_crossed(s->cursor(), &e.id))
+                send_lost_gap(s, *hole, s->cursor().to_string(), now_ms);
+        s->cursor() = e.id;
         if (matches(s, e)) {
             deliver(s, e.frame, now_ms);
             ++metrics_.deliveries;
@@ -237,13 +244,13 @@ void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
     if (i < ring_.size()) return; // more once the socket drains
     if (!holes_.empty() && !s->marked_for_drop_) {
         // Nothing retained after the cursor, but ids after it may have been lost.
-        if (const auto* hole = hole_crossed(s->cursor_, nullptr)) {
-            send_lost_gap(s, *hole, s->cursor_.to_string(), now_ms);
-            while ((hole = hole_crossed(s->cursor_, nullptr)))
-                s->cursor_ = EventId{hole->first.ms, hole->first.seq + 1};
+        if (const auto* hole = hole_crossed(s->cursor(), nullptr)) {
+            send_lost_gap(s, *hole, s->cursor().to_string(), now_ms);
+            while ((hole = hole_crossed(s->cursor(), nullptr)))
+                s->cursor() = EventId{hole->first.ms, hole->first.seq + 1};
         }
     }
-    if (history_ && (!newest_ || s->cursor_ > *newest_))
+    if (history_ && (!newest_ || s->cursor() > *newest_))
         park(s); // the store gave this subscriber events this hub has not read yet
     else
         s->replaying_ = false;
@@ -252,7 +259,7 @@ void Hub::continue_replay(Subscriber* s, uint64_t now_ms) {
 void Hub::on_drained(Subscriber* s, uint64_t now_ms) {
     if (!s->registered_ || !s->replaying_ || s->marked_for_drop_ || s->parked_) return;
     if (s->paging_) {
-        if (!s->history_request_) fetch_page(s, false);
+        if (!s->history_request()) fetch_page(s, false);
         return;
     }
     continue_replay(s, now_ms);
@@ -298,34 +305,36 @@ void Hub::erase_at(SubscriberList& list, uint32_t index, std::string_view topic)
     if (topic.empty()) {
         moved->main_index_ = index;
     } else {
-        auto pos = std::lower_bound(moved->topics_.begin(), moved->topics_.end(), topic);
-        moved->topic_index_[static_cast<size_t>(pos - moved->topics_.begin())] = index;
+        SubscriberDetail& d = *moved->detail_;
+        auto pos = std::lower_bound(d.topics.begin(), d.topics.end(), topic);
+        d.topic_index[static_cast<size_t>(pos - d.topics.begin())] = index;
     }
 }
 
 void Hub::remove(Subscriber* s) {
     if (!s->registered_) return;
     s->registered_ = false;
-    if (s->history_request_) {
-        s->history_request_->subscriber = nullptr; // the store drops the answer
-        s->history_request_ = nullptr;
+    if (HistoryRequest* request = s->history_request()) {
+        request->subscriber = nullptr; // the store drops the answer
+        s->detail_->history_request = nullptr;
     }
     if (s->parked_) {
         parked_.erase(std::find(parked_.begin(), parked_.end(), s));
         s->parked_ = false;
     }
-    if (s->topics_.empty()) {
+    if (s->topics().empty()) {
         erase_at(all_, s->main_index_, {});
     } else {
         erase_at(filtered_, s->main_index_, {});
-        for (size_t i = 0; i < s->topics_.size(); ++i) {
-            auto it = topics_.find(s->topics_[i]);
-            erase_at(it->second, s->topic_index_[i], s->topics_[i]);
+        const SubscriberDetail& d = *s->detail_;
+        for (size_t i = 0; i < d.topics.size(); ++i) {
+            auto it = topics_.find(d.topics[i]);
+            erase_at(it->second, d.topic_index[i], d.topics[i]);
             if (it->second.empty()) topics_.erase(it);
         }
     }
     if (s->expires_) {
-        expiries_.erase(s->expiry_pos_);
+        expiries_.erase(s->detail_->expiry_pos);
         s->expires_ = false;
     }
     release_rights(s);

@@ -186,11 +186,12 @@ class Hub {
     void recheck_rights(uint64_t now_ms);
     bool keys_still_vouch(const Subscriber* s) const;
     static bool may_read(const Subscriber* s, std::string_view topic) {
-        return s->read_rights_ && s->read_rights_->allows(topic);
+        const ReadRights* r = s->read_rights();
+        return r && r->allows(topic);
     }
     // may_read() within fan-out pass `pass`, answered once per shared ReadRights.
     static bool may_read_in(const Subscriber* s, std::string_view topic, uint64_t pass) {
-        const ReadRights* r = s->read_rights_.get();
+        const ReadRights* r = s->read_rights();
         if (!r) return false;
         if (r->memo_event != pass) {
             r->memo_allows = r->allows(topic);

@@ -15,7 +15,7 @@
 namespace ssehub::sse {
 
 void Hub::fetch_page(Subscriber* s, bool first) {
-    s->history_request_ = history_->fetch(s, s->cursor_, first);
+    s->detail().history_request = history_->fetch(s, s->cursor(), first);
 }
 
 // True when every event after `cursor` that this hub has received is still in the ring.
@@ -26,7 +26,7 @@ bool Hub::ring_covers(const EventId& cursor) const {
 
 void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint64_t now_ms) {
     Subscriber* s = request.subscriber;
-    s->history_request_ = nullptr;
+    s->detail_->history_request = nullptr;
     size_t i = 0;
     if (request.first) {
         if (!page.entries.empty() && page.entries.front().event.id == request.from) {
@@ -37,7 +37,7 @@ void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint
             if (page.entries.empty()) {
                 // Past the store's end: not an id of this stream. As on a lone hub, the
                 // retained events follow the gap.
-                s->cursor_ = ring_.last_evicted().value_or(EventId{});
+                s->cursor() = ring_.last_evicted().value_or(EventId{});
                 s->paging_ = false;
                 continue_replay(s, now_ms);
                 drop_marked();
@@ -48,8 +48,8 @@ void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint
     for (; i < page.entries.size() && !s->marked_for_drop_; ++i) {
         const HistoryEntry& entry = page.entries[i];
         const Event& e = entry.event;
-        if (e.id <= s->cursor_) continue;
-        s->cursor_ = e.id;
+        if (e.id <= s->cursor()) continue;
+        s->cursor() = e.id;
         if (!entry.valid || !matches(s, e.topic, e.broadcast)) continue;
         net::FrameRef frame = encode_event(e);
         deliver(s, frame, now_ms);
@@ -62,7 +62,7 @@ void Hub::on_history_page(HistoryRequest& request, const HistoryPage& page, uint
 }
 
 void Hub::continue_paging(Subscriber* s, bool store_end, uint64_t now_ms) {
-    if (store_end || ring_covers(s->cursor_)) {
+    if (store_end || ring_covers(s->cursor())) {
         s->paging_ = false;
         continue_replay(s, now_ms); // the ring from the cursor on, parked if ahead of us
         return;
@@ -81,7 +81,7 @@ void Hub::release_parked_now(uint64_t now_ms) {
     std::vector<Subscriber*> parked;
     parked.swap(parked_);
     for (Subscriber* s : parked) {
-        if (newest_ && s->cursor_ <= *newest_ && !s->marked_for_drop_) {
+        if (newest_ && s->cursor() <= *newest_ && !s->marked_for_drop_) {
             s->parked_ = false;
             continue_replay(s, now_ms);
         } else {

@@ -5,9 +5,9 @@
 namespace ssehub::sse {
 
 std::optional<Subscription> Hub::handover_state(const Subscriber* s) const {
-    if (!s->registered_ || s->read_rights_ || s->expires_ || replaying(s)) return std::nullopt;
+    if (!s->registered_ || s->read_rights() || s->expires_ || replaying(s)) return std::nullopt;
     Subscription out;
-    out.topics = s->topics_;
+    out.topics = s->topics();
     if (auto at = position()) out.resume = at->to_string();
     out.transport = s->transport_;
     out.shared = s->shared_;

@@ -12,7 +12,7 @@ void Hub::end_stream(Subscriber* s, std::string_view reason, uint64_t now_ms) {
     if (s->marked_for_drop_) return;
     // Everything this subscriber may read up to the resume point is queued before this event:
     // the ring's cursor while it replays, else the newest event the hub has fanned out.
-    std::optional<EventId> resume = s->replaying_ ? std::optional(s->cursor_) : newest_;
+    std::optional<EventId> resume = s->replaying_ ? std::optional(s->cursor()) : newest_;
     nlohmann::json data = {{"reason", reason}, {"last_event_id", nullptr}};
     if (resume) data["last_event_id"] = resume->to_string();
     net::FrameRef frame =
@@ -59,18 +59,20 @@ std::shared_ptr<const ReadRights> Hub::intern(std::shared_ptr<const ReadRights> 
 }
 
 void Hub::release_rights(Subscriber* s) {
-    if (!s->read_rights_) return;
+    if (!s->read_rights()) return;
+    std::shared_ptr<const ReadRights>& rights = s->detail_->read_rights;
     // The last holder: the pool's entry would point at nothing once this goes.
-    if (s->read_rights_.use_count() == 1) rights_.erase(grant_key(*s->read_rights_));
-    s->read_rights_.reset();
+    if (rights.use_count() == 1) rights_.erase(grant_key(*rights));
+    rights.reset();
 }
 
 // A key is gone when the set no longer holds it; then the rights it vouched for are gone too,
 // for a token without exp as for any other (rotating keys keeps the ones still listed).
 bool Hub::keys_still_vouch(const Subscriber* s) const {
-    if (!s->read_rights_) return true;
+    const ReadRights* rights = s->read_rights();
+    if (!rights) return true;
     const auth::KeySet* keys = limits_.signing_keys.get();
-    return std::all_of(s->read_rights_->signing_keys.begin(), s->read_rights_->signing_keys.end(),
+    return std::all_of(rights->signing_keys.begin(), rights->signing_keys.end(),
                        [&](const std::string& fp) { return keys && keys->has_fingerprint(fp); });
 }
 
@@ -82,7 +84,7 @@ void Hub::recheck_rights(uint64_t now_ms) {
                 end_stream(s, "keys changed", now_ms);
                 continue;
             }
-            bool allowed = std::all_of(s->topics_.begin(), s->topics_.end(), [&](auto& topic) {
+            bool allowed = std::all_of(s->topics().begin(), s->topics().end(), [&](auto& topic) {
                 return !is_private(topic) || may_read(s, topic);
             });
             if (!allowed) end_stream(s, "private topics changed", now_ms);

@@ -24,6 +24,23 @@ struct HistoryRequest;
 // close it at once.
 enum class DropReason : uint8_t { SlowSubscriber, WriteError, Shutdown, Expired };
 
+class Subscriber;
+
+// The bookkeeping only some subscribers need: a topic filter, read rights, a token expiry, a
+// replay. An idle subscriber to every event has none of it, so it lives apart, allocated when
+// first needed (Subscriber::detail()) and kept until the subscriber dies: RSS per idle
+// subscriber is the figure this keeps down.
+struct SubscriberDetail {
+    std::vector<std::string> topics;   // empty: every event
+    std::vector<uint32_t> topic_index; // its place in each topic's list, parallel to topics
+    // Private topics it may read (from its tokens); null: none.
+    std::shared_ptr<const ReadRights> read_rights;
+    // Its place in the hub's expiry list while Subscriber::expires_ (its token has an exp).
+    std::multimap<uint64_t, Subscriber*>::iterator expiry_pos{};
+    EventId cursor{};                          // the replay's position
+    HistoryRequest* history_request = nullptr; // a page in flight; owned by the store
+};
+
 class Subscriber {
   public:
     // Sends what the socket takes now and queues the rest by reference. Returns false when
@@ -44,33 +61,39 @@ class Subscriber {
     friend class Hub;
     friend class HeartbeatList;
 
-    std::vector<std::string> topics_; // empty: every event
-    // Private topics it may read (from its tokens); null: none.
-    std::shared_ptr<const ReadRights> read_rights_;
-    // Its place in the hub's expiry list while expires_ (its token has an exp).
-    std::multimap<uint64_t, Subscriber*>::iterator expiry_pos_{};
-    bool expires_ = false;
-    // Where this subscriber stands in the hub's lists, for O(1) removal.
-    uint32_t main_index_ = 0;
-    std::vector<uint32_t> topic_index_; // parallel to topics_
+    SubscriberDetail& detail() {
+        if (!detail_) detail_ = std::make_unique<SubscriberDetail>();
+        return *detail_;
+    }
+    const std::vector<std::string>& topics() const {
+        static const std::vector<std::string> none;
+        return detail_ ? detail_->topics : none;
+    }
+    EventId& cursor() { return detail().cursor; }
+    HistoryRequest* history_request() const { return detail_ ? detail_->history_request : nullptr; }
+
+    const ReadRights* read_rights() const { return detail_ ? detail_->read_rights.get() : nullptr; }
+
+    std::unique_ptr<SubscriberDetail> detail_;
     // Heartbeat list, ordered by last write.
     Subscriber* hb_prev_ = nullptr;
     Subscriber* hb_next_ = nullptr;
     uint64_t last_write_ms_ = 0;
-    // Replay: while replaying_, live events are left to the replay, which reads the ring
-    // from cursor_ as the socket drains; while paging_, it reads the upstream store (History)
-    // instead, until the ring holds what follows. parked_: the replay has read past what this
-    // hub has received so far, and goes on when the hub's newest event reaches cursor_.
-    EventId cursor_{};
-    HistoryRequest* history_request_ = nullptr; // a page in flight; owned by the store
-    bool replaying_ = false;
-    bool paging_ = false;
-    bool parked_ = false;
-    bool registered_ = false;
+    // Where this subscriber stands in the hub's lists, for O(1) removal.
+    uint32_t main_index_ = 0;
     // Which gauges count it (Subscription::transport and shared), undone by remove().
     metrics::Transport transport_ = metrics::Transport::Http1;
-    bool shared_ = false;
-    bool marked_for_drop_ = false;
+    // Replay: while replaying_, live events are left to the replay, which reads the ring
+    // from the cursor as the socket drains; while paging_, it reads the upstream store (History)
+    // instead, until the ring holds what follows. parked_: the replay has read past what this
+    // hub has received so far, and goes on when the hub's newest event reaches the cursor.
+    bool replaying_ : 1 = false;
+    bool paging_ : 1 = false;
+    bool parked_ : 1 = false;
+    bool registered_ : 1 = false;
+    bool shared_ : 1 = false;
+    bool marked_for_drop_ : 1 = false;
+    bool expires_ : 1 = false; // on the hub's expiry list (detail_->expiry_pos)
 };
 
 } // namespace ssehub::sse
