@@ -153,7 +153,7 @@ void SendBatch::break_ring(int error) {
     std::vector<BatchedSender*> left;
     left.swap(unsubmitted_);
     for (BatchedSender* q : left)
-        if (q->on_batch_sent(-EAGAIN)) failed_.push_back(q);
+        if (q->on_batch_sent(-EAGAIN)) to_report_.push_back(q);
 }
 
 void SendBatch::reap() {
@@ -161,7 +161,7 @@ void SendBatch::reap() {
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring_->ring, head, cqe) {
         auto* q = static_cast<BatchedSender*>(io_uring_cqe_get_data(cqe));
-        if (q->on_batch_sent(cqe->res)) failed_.push_back(q);
+        if (q->on_batch_sent(cqe->res)) to_report_.push_back(q);
         ++seen;
     }
     io_uring_cq_advance(&ring_->ring, seen);
@@ -174,10 +174,10 @@ void SendBatch::end() {
     if (depth_ == 1 && before_last_submit_ && !broken_) before_last_submit_();
     if (--depth_ > 0) return;
     submit(true);
-    std::vector<BatchedSender*> failed;
-    failed.swap(failed_);
-    for (BatchedSender* q : failed)
-        q->report_failure();
+    std::vector<BatchedSender*> reports;
+    reports.swap(to_report_);
+    for (BatchedSender* q : reports)
+        q->report();
 }
 
 #else // no liburing at build time

@@ -88,7 +88,7 @@ class SendBatch final : public DeliveryBatch {
     bool broken_ = false;                     // the kernel stopped taking entries: no more batching
     size_t in_flight_ = 0;                    // submitted, not yet answered
     std::vector<BatchedSender*> unsubmitted_; // prepared entries not yet given to the kernel
-    std::vector<BatchedSender*> failed_;      // told at end(), when nothing is in flight
+    std::vector<BatchedSender*> to_report_;   // told at end(), when nothing is in flight
     std::vector<int> free_slots_;             // registered-file slots not in use
     uint64_t sends_submitted_ = 0;
     uint64_t* sends_counter_ = nullptr;

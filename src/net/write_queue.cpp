@@ -146,7 +146,7 @@ bool WriteQueue::on_batch_sent(int result) {
     return failed_;
 }
 
-void WriteQueue::report_failure() {
+void WriteQueue::report() {
     on_done_(owner_, error_ != 0 ? int{error_} : int{UV_EPIPE});
 }
 

@@ -44,10 +44,10 @@ class WriteQueue final : public Transport, public BatchedSender {
     bool failed() const override { return failed_; }
 
     // SendBatch: the kernel's answer to the send it made for this queue (bytes taken, or
-    // -errno). Returns true when the queue has failed; the batch then calls report_failure()
+    // -errno). Returns true when the queue has failed; the batch then calls report()
     // once the pass is over, when the owner may close.
     bool on_batch_sent(int result) override;
-    void report_failure() override;
+    void report() override;
 
   private:
     int descriptor();

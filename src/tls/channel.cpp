@@ -241,10 +241,14 @@ bool Channel::on_batch_sent(int result) {
         return true;
     }
     if (taken >= in_flight_.size()) {
+        // An owner that stopped at its high-water mark (an HTTP/2 session) waits to hear that
+        // the output drained, as uv_write's completion would tell it; one event's record does
+        // not need that, a run of records may.
+        bool tell_owner = in_flight_.size() >= record_bytes;
         in_flight_.clear();
         if (cipher_.empty()) {
             release_if_large(in_flight_);
-            return false;
+            return tell_owner;
         }
         in_flight_.swap(cipher_); // sealed during the pass: follows at once
         taken = 0;
@@ -255,7 +259,11 @@ bool Channel::on_batch_sent(int result) {
     return r < 0;
 }
 
-void Channel::report_failure() {
+void Channel::report() {
+    if (!failed_) {
+        on_done_(done_owner_, 0); // drained, or its rest is with uv_write (which tells again)
+        return;
+    }
     on_done_(done_owner_, error_code_ ? error_code_ : UV_EPIPE);
 }
 

@@ -61,7 +61,7 @@ class Channel final : public net::Transport, public net::BatchedSender {
 
     // net::BatchedSender: the answer to the send of in_flight_ made through the batch.
     bool on_batch_sent(int result) override;
-    void report_failure() override;
+    void report() override;
 
   private:
     static int on_bio_write(BIO* bio, const char* data, int len) noexcept;
