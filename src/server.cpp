@@ -73,7 +73,7 @@ std::string Server::start_send_batch() {
     // An HTTP/2 connection's share of a fan-out (many streams' DATA frames, one TLS record run)
     // is written at the end of the pass, with the pass's other sends, not one send() each on
     // the next loop turn.
-    send_batch_.before_last_submit([this] { session_output_.flush_pending(); });
+    send_batch_.before_last_submit([this] { session_output_.flush_at_pass_end(); });
     hub_->set_delivery_batch(&send_batch_);
     return "fan-out: writes handed to the kernel together through io_uring";
 }

@@ -139,16 +139,26 @@ void Nghttp2Session::send_now() {
         }
         if (out.flush() < 0) return; // the connection learns it from its write callback
         // Subscribers whose queue emptied may go on with a replay (which only queues: drained_
-        // is filled by nghttp2_session_send alone, so it is not touched while walked).
-        uint64_t now = app_.now_ms();
-        for (int32_t id : drained_)
-            if (Stream* s = stream_of(session_, id); s && s->subscribed())
-                app_.hub().on_drained(s, now);
-        drained_.clear();
+        // is filled by nghttp2_session_send alone, so it is not touched while walked). Not at
+        // the end of a fan-out pass: the hub's pass is still open (its drops would close
+        // sockets with sends not yet submitted); the next loop turn does it.
+        if (flush_list_.at_pass_end()) {
+            if (!drained_.empty()) schedule_send();
+        } else {
+            uint64_t now = app_.now_ms();
+            for (int32_t id : drained_)
+                if (Stream* s = stream_of(session_, id); s && s->subscribed())
+                    app_.hub().on_drained(s, now);
+            drained_.clear();
+        }
         if (over_ || abandoned_ || !would_block_ || out.queued_bytes() > high_water) break;
         if (round + 1 == max_rounds) schedule_send();
     }
-    check_over();
+    if (!flush_list_.at_pass_end())
+        check_over();
+    else if (over_ ||
+             (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)))
+        schedule_send(); // closing waits for the next loop turn too
 }
 
 void Nghttp2Session::check_over() {

@@ -30,6 +30,12 @@ void FlushList::on_idle(uv_idle_t* idle) noexcept {
     static_cast<FlushList*>(idle->data)->flush_pending();
 }
 
+void FlushList::flush_at_pass_end() {
+    at_pass_end_ = true;
+    flush_pending();
+    at_pass_end_ = false;
+}
+
 void FlushList::flush_pending() {
     if (flushing_ || pending_.empty()) return;
     flushing_ = true;

@@ -39,6 +39,11 @@ class FlushList {
     // HTTP/2 output joins its io_uring submission). Does nothing while a pass is running: what
     // that pass has not reached it still flushes, and what it adds waits for the next one.
     void flush_pending();
+    // The same at the end of a fan-out pass (net::SendBatch's hook). What runs then may only
+    // write: at_pass_end() tells it to leave anything else (the hub's bookkeeping, closing)
+    // for the next loop turn.
+    void flush_at_pass_end();
+    bool at_pass_end() const { return at_pass_end_; }
     // The handle belongs to the owner's loop teardown: closed here, memory kept by the owner.
     uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&idle_); }
 
@@ -49,6 +54,7 @@ class FlushList {
     std::vector<Flushable*> pending_;
     std::vector<Flushable*> running_; // the pass in progress; removed entries become null
     bool flushing_ = false;
+    bool at_pass_end_ = false;
 };
 
 } // namespace ssehub::net

@@ -23,6 +23,29 @@ void release_if_large(std::string& s) {
     if (s.capacity() > keep_capacity) std::string().swap(s);
 }
 
+// SSL_free_buffers() freed a read buffer holding a record's header while its body was still to
+// come before 3.0.14, 3.1.6, 3.2.2 and 3.3.1 (CVE-2024-4741): with those the buffer stays.
+bool free_buffers_is_safe() {
+    static const bool safe = [] {
+        unsigned long v = OpenSSL_version_num(); // 0xMNN00PP0
+        unsigned long major = v >> 28, minor = (v >> 20) & 0xff, patch = (v >> 4) & 0xff;
+        if (major != 3) return major > 3;
+        switch (minor) {
+        case 0:
+            return patch >= 14;
+        case 1:
+            return patch >= 6;
+        case 2:
+            return patch >= 2;
+        case 3:
+            return patch >= 1;
+        default:
+            return true;
+        }
+    }();
+    return safe;
+}
+
 std::string openssl_reason(int ssl_error) {
     unsigned long e = ERR_peek_last_error();
     ERR_clear_error();
@@ -147,7 +170,7 @@ Channel::Input Channel::receive(const char* data, size_t len) {
     // SSL_read that found nothing more keeps its 17 KiB read buffer (RELEASE_BUFFERS frees it
     // only inside a read that emptied it): an idle subscriber would hold one for good. Freed
     // here unless a record is still partly read.
-    SSL_free_buffers(ssl_);
+    if (free_buffers_is_safe()) SSL_free_buffers(ssl_);
     return failed_ ? Input::Failed : Input::Ok;
 }
 

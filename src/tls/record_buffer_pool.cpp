@@ -58,7 +58,18 @@ void* pool_malloc(size_t n, const char*, int) {
     return std::malloc(n);
 }
 
+void pool_free(void* p, const char*, int) {
+    if (in_region(p))
+        give_back(p);
+    else
+        std::free(p);
+}
+
 void* pool_realloc(void* p, size_t n, const char*, int) {
+    if (n == 0) { // as CRYPTO_realloc: frees, and returns no block
+        pool_free(p, nullptr, 0);
+        return nullptr;
+    }
     if (!in_region(p)) return std::realloc(p, n);
     if (n <= slot_bytes && n >= smallest_pooled) return p;
     void* moved = std::malloc(n);
@@ -66,13 +77,6 @@ void* pool_realloc(void* p, size_t n, const char*, int) {
     std::memcpy(moved, p, n < slot_bytes ? n : slot_bytes);
     give_back(p);
     return moved;
-}
-
-void pool_free(void* p, const char*, int) {
-    if (in_region(p))
-        give_back(p);
-    else
-        std::free(p);
 }
 
 } // namespace
