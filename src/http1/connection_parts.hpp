@@ -20,9 +20,9 @@ namespace ssehub::http1 {
 struct Connection::RequestPhase final : app::Responder, sse::PublishWaiter, net::Flushable {
     RequestPhase(Connection& conn, const ReadLimits& limits) : c(conn), reader(limits) {}
 
-    // From a pool of spare blocks (connection_input.cpp): a block that went back to malloc
-    // would leave a hole between the subscribers' connections that a connection does not fill,
-    // and RSS per subscriber would carry the holes.
+    // From slabs of their own (connection_input.cpp): a block that went back to malloc would
+    // leave a hole between the subscribers' connections that a connection does not fill, and
+    // RSS per subscriber would carry the holes.
     static void* operator new(size_t size);
     static void operator delete(void* block) noexcept;
 
