@@ -112,14 +112,7 @@ class FanOutModesTest(HubTestCase):
         slow = SlowReader(hub.addr)
         self.addCleanup(slow.close)
         wait_until(lambda: metrics(hub.addr)["ssehub_subscribers"] == 4)
-        conn = Conn(hub.addr)
-        self.addCleanup(conn.close)
-        sent = []
-        for i in range(EVENTS):
-            body = json.dumps({"event": "e", "data": "%d %s" % (i, PAYLOAD)}).encode()
-            r = conn.request("POST", "/publish", {"Content-Type": "application/json"}, body)
-            self.assertEqual(r.status, 202, r.body)
-            sent.append((json.loads(r.body)["id"], "%d %s" % (i, PAYLOAD)))
+        sent = publish_events(self, hub.addr, EVENTS, PAYLOAD)
         for client in fast:
             got = [(e.own_id, e.data) for e in client.next_events(EVENTS, timeout=30)]
             self.assertTrue(got == sent, "a fast subscriber's events differ from those sent")
