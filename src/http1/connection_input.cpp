@@ -94,7 +94,8 @@ void* Connection::RequestPhase::operator new(size_t size) {
     return block + block_header;
 }
 
-void Connection::RequestPhase::operator delete(void* p) noexcept {
+void Connection::RequestPhase::operator delete(void* block) noexcept {
+    void* p = block;
     Slab* s = *reinterpret_cast<Slab**>(static_cast<char*>(p) - block_header);
     bool was_full = full(s);
     *static_cast<void**>(p) = s->free;
