@@ -211,7 +211,8 @@ def transport_bench_runs_clean(ssehub):
     with tempfile.TemporaryDirectory(prefix="transport-bench-smoke-") as out:
         done = subprocess.run(
             [sys.executable, os.path.join(here, "transport-bench"), "--bin", ssehub, "--quick",
-             "--subscribers", "20", "--events", "5", "--rss-subscribers", "50", "--out", out],
+             "--subscribers", "20", "--events", "5", "--rss-subscribers", "50", "--rss-stable",
+             "0.3", "--out", out],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=50)
         try:
             with open(os.path.join(out, "runs.json")) as f:

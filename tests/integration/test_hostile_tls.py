@@ -67,7 +67,9 @@ class HostileTls(TlsHubTestCase):
                 if i % 2:
                     s.sendall(head)  # half a ClientHello, then nothing
                 socks.append(s)
-            wait_until(lambda: fd_count(self.hub.pid) >= before_fds + 300, timeout)
+            # Less two: a connection of start()'s last /metrics request may still have been
+            # open in the hub when before_fds was taken (seen as 299 of 300, old build too).
+            wait_until(lambda: fd_count(self.hub.pid) >= before_fds + 298, timeout)
             grown = (rss_kib(self.hub.pid) - before_rss) / len(socks)
             # Every one closed by the hub, at the timeout and not before.
             for s in socks:
